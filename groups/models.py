@@ -1,0 +1,283 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+national_id_validator = RegexValidator(
+    r"^(\d{9}|\d{12})$", _("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số.")
+)
+
+
+class Association(models.Model):
+    """Tổ chức chính trị - xã hội nhận ủy thác: one of the four entrusted associations."""
+
+    code = models.CharField(_("mã"), max_length=8, unique=True)
+    name = models.CharField(_("tên"), max_length=100)
+    short_name = models.CharField(_("tên ngắn"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("tổ chức hội")
+        verbose_name_plural = _("tổ chức hội")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Commune(models.Model):
+    """Xã / thị trấn, with its fixed monthly transaction day (ngày giao dịch xã)."""
+
+    class Kind(models.TextChoices):
+        COMMUNE = "xa", _("Xã")
+        TOWN = "thi_tran", _("Thị trấn")
+
+    code = models.CharField(_("mã xã"), max_length=16, unique=True)
+    name = models.CharField(_("tên xã"), max_length=100)
+    kind = models.CharField(_("loại"), max_length=8, choices=Kind.choices, default=Kind.COMMUNE)
+    transaction_day = models.PositiveSmallIntegerField(
+        _("ngày giao dịch xã"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+
+    class Meta:
+        verbose_name = _("xã / thị trấn")
+        verbose_name_plural = _("xã / thị trấn")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(transaction_day__gte=1, transaction_day__lte=31),
+                name="commune_transaction_day_1_31",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("commune_detail", args=[self.code])
+
+
+class CommuneAssociation(models.Model):
+    """Hội cấp xã: one association's unit in one commune."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, verbose_name=_("xã"))
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội")
+    )
+    chair_name = models.CharField(_("chủ tịch / bí thư"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("hội cấp xã")
+        verbose_name_plural = _("hội cấp xã")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "association"], name="one_unit_per_commune_association"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.association.short_name} {self.commune.name}"
+
+
+class SavingsGroup(models.Model):
+    """Tổ TK&VV: a savings-and-loan group of one village, managed by one association."""
+
+    code = models.CharField(_("mã tổ"), max_length=20, unique=True)
+    name = models.CharField(_("tên tổ"), max_length=150)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, verbose_name=_("xã"))
+    village = models.CharField(_("thôn / xóm"), max_length=100, blank=True)
+    leader_name = models.CharField(_("tổ trưởng"), max_length=100, blank=True)
+    meeting_day = models.PositiveSmallIntegerField(
+        _("ngày sinh hoạt tổ"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    founded_on = models.DateField(_("ngày thành lập"))
+    dissolved_on = models.DateField(_("ngày giải thể"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tổ TK&VV")
+        verbose_name_plural = _("tổ TK&VV")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dissolved_on__isnull=True)
+                | models.Q(dissolved_on__gte=models.F("founded_on")),
+                name="group_dissolved_after_founded",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("group_detail", args=[self.code])
+
+
+class GroupAssignment(models.Model):
+    """The association that manages a group from `effective_on` on (dated, never edited)."""
+
+    group = models.ForeignKey(
+        SavingsGroup, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("tổ")
+    )
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội quản lý")
+    )
+    effective_on = models.DateField(_("hiệu lực từ ngày"))
+    recorded_at = models.DateTimeField(_("thời điểm ghi"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("phân công hội quản lý tổ")
+        verbose_name_plural = _("phân công hội quản lý tổ")
+        ordering = ["group", "effective_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "effective_on"], name="one_assignment_per_group_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.group.code} → {self.association.code} ({self.effective_on:%d/%m/%Y})"
+
+
+class Member(models.Model):
+    """Tổ viên / hộ vay: a borrower household, keyed by its national ID (CCCD/CMND)."""
+
+    class Gender(models.TextChoices):
+        MALE = "nam", _("Nam")
+        FEMALE = "nu", _("Nữ")
+
+    national_id = models.CharField(
+        _("số CCCD/CMND"), max_length=12, unique=True, validators=[national_id_validator]
+    )
+    full_name = models.CharField(_("họ và tên"), max_length=100)
+    gender = models.CharField(_("giới tính"), max_length=3, choices=Gender.choices, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, verbose_name=_("xã"))
+    village = models.CharField(_("thôn / xóm"), max_length=100, blank=True)
+    household_category = models.CharField(_("đối tượng hộ"), max_length=50, blank=True)
+    recorded_at = models.DateTimeField(_("thời điểm ghi"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tổ viên")
+        verbose_name_plural = _("tổ viên")
+        ordering = ["full_name", "national_id"]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.national_id})"
+
+    def get_absolute_url(self):
+        return reverse("member_detail", args=[self.national_id])
+
+
+class Membership(models.Model):
+    """A member's period in a group; periods of one member never overlap.
+
+    `left_on` is the last day in the group: the member is in the group on that day.
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tổ viên")
+    )
+    group = models.ForeignKey(
+        SavingsGroup, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tổ")
+    )
+    joined_on = models.DateField(_("ngày vào tổ"))
+    left_on = models.DateField(_("ngày rời tổ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thời gian sinh hoạt tổ")
+        verbose_name_plural = _("thời gian sinh hoạt tổ")
+        ordering = ["member", "joined_on"]
+        indexes = [models.Index(fields=["member", "joined_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member.national_id} @ {self.group.code}"
+
+
+class GroupMeeting(models.Model):
+    """Buổi sinh hoạt tổ: a group meeting, held before the commune transaction day."""
+
+    group = models.ForeignKey(
+        SavingsGroup, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("tổ")
+    )
+    held_on = models.DateField(_("ngày họp"))
+    attendees = models.PositiveIntegerField(_("số người dự"), null=True, blank=True)
+    notes = models.TextField(_("nội dung"), blank=True)
+
+    class Meta:
+        verbose_name = _("buổi họp tổ")
+        verbose_name_plural = _("buổi họp tổ")
+        ordering = ["-held_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "held_on"], name="one_meeting_per_group_day")
+        ]
+
+    def __str__(self):
+        return f"{self.group.code} {self.held_on:%d/%m/%Y}"
+
+
+class Training(models.Model):
+    """Lớp tập huấn for commune association officers and group boards."""
+
+    held_on = models.DateField(_("ngày tập huấn"))
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("tổ chức hội")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã")
+    )
+    organizer = models.CharField(_("đơn vị tổ chức"), max_length=100, blank=True)
+    audience = models.CharField(_("đối tượng"), max_length=200)
+    trainees = models.PositiveIntegerField(_("số học viên"))
+    planned = models.PositiveIntegerField(_("số học viên kế hoạch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lớp tập huấn")
+        verbose_name_plural = _("lớp tập huấn")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.held_on:%d/%m/%Y} {self.audience}"
+
+
+class NewsItem(models.Model):
+    """Tin bài tuyên truyền: a news item about policy credit on one channel."""
+
+    class Channel(models.TextChoices):
+        TV = "tv", _("Truyền hình")
+        NEWSPAPER = "newspaper", _("Báo địa phương")
+        SECTOR_NEWSPAPER = "sector_newspaper", _("Báo ngành")
+        PROVINCE_PORTAL = "province_portal", _("Cổng thông tin tỉnh")
+        DISTRICT_PORTAL = "district_portal", _("Cổng thông tin huyện")
+        COMMUNE_LOUDSPEAKER = "commune_loudspeaker", _("Đài truyền thanh xã")
+
+    published_on = models.DateField(_("ngày đăng"))
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã")
+    )
+    channel = models.CharField(_("kênh"), max_length=24, choices=Channel.choices)
+    title = models.CharField(_("tiêu đề"), max_length=300)
+
+    class Meta:
+        verbose_name = _("tin bài")
+        verbose_name_plural = _("tin bài")
+        ordering = ["-published_on"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,1 @@
+"""The Quảng Ninh demo district."""

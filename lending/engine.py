@@ -1,0 +1,268 @@
+"""The rules of the book (DESIGN §4) for one loan, as pure functions of its ledger.
+
+Nothing here touches the database: `LoanBook` is built from plain facts, so the same
+code computes the stored interest bills, a loan's page and the reference figures the
+set-based reports are tested against.
+"""
+
+from bisect import bisect_right
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+from itertools import accumulate
+
+from vbsp_district.money import round_half_up
+
+DAY = timedelta(days=1)
+MAX_DATE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class Bill:
+    billed_on: date
+    period_start: date
+    amount: int
+    overdue_amount: int
+
+
+@dataclass(frozen=True)
+class Position:
+    """A loan's stock figures at the end of one day."""
+
+    outstanding: int
+    frozen: int
+    overdue: int
+    normal: int
+    maturity: date | None
+
+
+@dataclass
+class LoanFacts:
+    """Everything the rules need about one loan; reversed rows already left out."""
+
+    annual_rate: Fraction
+    overdue_factor: Fraction
+    overdue_rule: str
+    transaction_day: int
+    disbursements: list[tuple[date, int]] = field(default_factory=list)
+    repayments: list[tuple[date, int]] = field(default_factory=list)
+    principal_write_offs: list[tuple[date, int]] = field(default_factory=list)
+    interest_payments: list[tuple[date, int]] = field(default_factory=list)
+    interest_write_offs: list[tuple[date, int]] = field(default_factory=list)
+    # (installment id, contract due date, principal)
+    installments: list[tuple[int, date, int]] = field(default_factory=list)
+    # (installment id, new due date, decided on, extension id)
+    extensions: list[tuple[int, date, date, int]] = field(default_factory=list)
+    # (amount, effective on, ends on or None)
+    freezes: list[tuple[int, date, date | None]] = field(default_factory=list)
+
+
+class _Series:
+    """A cumulative sum over dated amounts: total(d) = Σ amounts dated ≤ d."""
+
+    def __init__(self, rows):
+        rows = sorted(rows)
+        self.dates = [d for d, _ in rows]
+        self.sums = list(accumulate(a for _, a in rows))
+
+    def total(self, day: date) -> int:
+        i = bisect_right(self.dates, day)
+        return self.sums[i - 1] if i else 0
+
+
+def billing_day(year: int, month: int, transaction_day: int) -> date:
+    """The commune's transaction day in a month, clipped to the month's last day."""
+    return date(year, month, min(transaction_day, monthrange(year, month)[1]))
+
+
+def _months(start: date, end: date):
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        yield y, m
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+class LoanBook:
+    """Point-in-time figures of one loan under DESIGN §4."""
+
+    def __init__(self, facts: LoanFacts):
+        self.facts = facts
+        self._disbursed = _Series(facts.disbursements)
+        self._repaid = _Series(facts.repayments)
+        self._written_off = _Series(facts.principal_write_offs)
+        self._interest_paid = _Series(facts.interest_payments)
+        self._interest_written_off = _Series(facts.interest_write_offs)
+        self._extensions = {}
+        for inst_id, new_due, decided, ext_id in facts.extensions:
+            self._extensions.setdefault(inst_id, []).append((decided, ext_id, new_due))
+        for rows in self._extensions.values():
+            rows.sort()
+
+    @property
+    def first_disbursed_on(self) -> date | None:
+        return self._disbursed.dates[0] if self._disbursed.dates else None
+
+    # -- stock figures -------------------------------------------------------------
+    def outstanding(self, day: date) -> int:
+        return (
+            self._disbursed.total(day) - self._repaid.total(day) - self._written_off.total(day)
+        )
+
+    def frozen(self, day: date, outstanding: int | None = None) -> int:
+        if outstanding is None:
+            outstanding = self.outstanding(day)
+        in_force = sum(
+            amount
+            for amount, effective_on, ends_on in self.facts.freezes
+            if effective_on <= day and (ends_on is None or ends_on > day)
+        )
+        return min(in_force, max(outstanding, 0))
+
+    def due_date(self, installment_id: int, contract_due: date, day: date) -> date:
+        """The installment's effective due date under the extensions decided by `day`."""
+        due = contract_due
+        for decided, _ext_id, new_due in self._extensions.get(installment_id, ()):
+            if decided > day:
+                break
+            due = new_due
+        return due
+
+    def schedule(self, day: date) -> list[tuple[date, date, int, int]]:
+        """(effective due, contract due, installment id, principal), earliest first."""
+        return sorted(
+            (self.due_date(inst_id, due_on, day), due_on, inst_id, principal)
+            for inst_id, due_on, principal in self.facts.installments
+        )
+
+    def maturity(self, day: date) -> date | None:
+        dues = [self.due_date(i, d, day) for i, d, _ in self.facts.installments]
+        return max(dues) if dues else None
+
+    def position(self, day: date) -> Position:
+        outstanding = self.outstanding(day)
+        frozen = self.frozen(day, outstanding)
+        maturity = self.maturity(day)
+        if self.facts.overdue_rule == "installment":
+            due_before = sum(p for due, _, _, p in self.schedule(day) if due < day)
+            paid = self._repaid.total(day) + self._written_off.total(day)
+            overdue = min(max(0, due_before - paid - frozen), outstanding - frozen)
+        elif maturity is not None and day > maturity:
+            overdue = outstanding - frozen
+        else:
+            overdue = 0
+        overdue = max(overdue, 0)
+        return Position(
+            outstanding=outstanding,
+            frozen=frozen,
+            overdue=overdue,
+            normal=outstanding - overdue - frozen,
+            maturity=maturity,
+        )
+
+    # -- interest -------------------------------------------------------------------
+    def _change_days(self) -> set[date]:
+        """Days on which the end-of-day position may differ from the day before."""
+        f = self.facts
+        days = {d for d, _ in f.disbursements + f.repayments + f.principal_write_offs}
+        for _amount, effective_on, ends_on in f.freezes:
+            days.add(effective_on)
+            if ends_on:
+                days.add(ends_on)
+        for _inst, new_due, decided, _ext in f.extensions:
+            days.add(decided)
+            days.add(new_due + DAY)
+        for _inst, due_on, _p in f.installments:
+            days.add(due_on + DAY)
+        return days
+
+    def closing_days(self) -> list[date]:
+        """Days on which the outstanding reaches 0 (the closing bill)."""
+        result = []
+        for day in sorted(set(self._repaid.dates + self._written_off.dates)):
+            if self.outstanding(day) <= 0 < self.outstanding(day - DAY):
+                result.append(day)
+        return result
+
+    def billing_days(self, through: date) -> list[date]:
+        start = self.first_disbursed_on
+        if start is None or through <= start:
+            return []
+        days = {
+            billing_day(y, m, self.facts.transaction_day) for y, m in _months(start, through)
+        }
+        days.update(self.closing_days())
+        return sorted(d for d in days if start < d <= through)
+
+    def bills(self, through: date) -> list[Bill]:
+        """Every bill dated ≤ `through`: accruals of [previous billing day, bill day)."""
+        start = self.first_disbursed_on
+        if start is None:
+            return []
+        rate = self.facts.annual_rate
+        overdue_rate = rate * self.facts.overdue_factor
+        billing = self.billing_days(through)
+        points = sorted(
+            {d for d in self._change_days() if start < d < through} | set(billing) | {start}
+        )
+        bill_set = set(billing)
+        bills = []
+        accrued = accrued_overdue = Fraction(0)
+        period_start = start
+        for i, point in enumerate(points):
+            if point in bill_set:
+                amount = round_half_up(accrued / 36000)
+                if amount > 0:
+                    overdue_amount = min(round_half_up(accrued_overdue / 36000), amount)
+                    bills.append(Bill(point, period_start, amount, overdue_amount))
+                accrued = accrued_overdue = Fraction(0)
+                period_start = point
+            if i + 1 < len(points):
+                days = (points[i + 1] - point).days
+                pos = self.position(point)
+                accrued_overdue += days * pos.overdue * overdue_rate
+                accrued += days * pos.normal * rate + days * pos.overdue * overdue_rate
+        return bills
+
+    def bills_complete_through(self, through: date) -> date:
+        """How far the bills computed through `through` stay valid without new postings.
+
+        A loan whose outstanding is 0 at `through` accrues nothing more: its bills are
+        final. An open loan's bills are valid through `through` only.
+        """
+        if self.first_disbursed_on is not None and self.outstanding(through) > 0:
+            return through
+        return MAX_DATE
+
+    def interest_balance(self, day: date, bills: list[Bill]) -> int:
+        """Bills ≤ day − interest paid ≤ day − interest written off ≤ day (credit < 0)."""
+        billed = sum(b.amount for b in bills if b.billed_on <= day)
+        return billed - self._interest_paid.total(day) - self._interest_written_off.total(day)
+
+    # -- period figures -------------------------------------------------------------
+    def principal_due_in(self, start: date, end: date) -> tuple[int, int]:
+        """(principal_due, principal_collected_of_due) for the period [start, end]."""
+        payments = sorted(
+            [(d, 0, a) for d, a in self.facts.repayments if d <= end]
+            + [(d, 1, a) for d, a in self.facts.principal_write_offs if d <= end]
+        )
+        due = collected = 0
+        p_index, p_left = 0, payments[0][2] if payments else 0
+        for eff_due, _c, _i, principal in self.schedule(end):
+            left = principal
+            covered_repaid = covered_written_off = 0
+            while left > 0 and p_index < len(payments):
+                take = min(left, p_left)
+                if payments[p_index][1] == 0:
+                    covered_repaid += take
+                else:
+                    covered_written_off += take
+                left -= take
+                p_left -= take
+                if p_left == 0:
+                    p_index += 1
+                    p_left = payments[p_index][2] if p_index < len(payments) else 0
+            if start <= eff_due <= end:
+                due += principal - covered_written_off
+                collected += covered_repaid
+        return due, collected

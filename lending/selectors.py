@@ -1,0 +1,113 @@
+"""Reads of the lending book that other modules call."""
+
+from datetime import date
+from fractions import Fraction
+
+from django.db.models import Q, Sum
+
+from .engine import LoanBook, LoanFacts
+from .models import (
+    ClosedPeriod,
+    Extension,
+    Freeze,
+    Installment,
+    InterestBill,
+    LoanProgram,
+    LoanTransaction,
+    ProgramRate,
+    SavingsTransaction,
+)
+
+Kind = LoanTransaction.Kind
+
+
+def effective_loan_transactions(**filters):
+    """Ledger rows that count: neither a reversal nor reversed."""
+    return LoanTransaction.objects.filter(
+        reverses__isnull=True, reversed_by__isnull=True, **filters
+    )
+
+
+def effective_savings_transactions(**filters):
+    return SavingsTransaction.objects.filter(
+        reverses__isnull=True, reversed_by__isnull=True, **filters
+    )
+
+
+def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
+    """The loan's ledger as plain facts; `extra` adds (kind, date, amount) rows to test."""
+    program = loan.program
+    facts = LoanFacts(
+        annual_rate=Fraction(loan.annual_rate),
+        overdue_factor=Fraction(program.overdue_factor),
+        overdue_rule=program.overdue_rule,
+        transaction_day=loan.member.commune.transaction_day,
+    )
+    by_kind = {
+        Kind.DISBURSEMENT: facts.disbursements,
+        Kind.PRINCIPAL: facts.repayments,
+        Kind.PRINCIPAL_WRITE_OFF: facts.principal_write_offs,
+        Kind.INTEREST: facts.interest_payments,
+        Kind.INTEREST_WRITE_OFF: facts.interest_write_offs,
+    }
+    rows = effective_loan_transactions(loan=loan).values_list("kind", "value_date", "amount")
+    for kind, value_date, amount in list(rows) + list(extra):
+        by_kind[kind].append((value_date, amount))
+    facts.installments = list(
+        Installment.objects.filter(loan=loan).values_list("id", "due_on", "principal")
+    )
+    facts.extensions = list(
+        Extension.objects.filter(loan=loan).values_list(
+            "installment_id", "new_due_on", "decided_on", "id"
+        )
+    )
+    facts.freezes = list(
+        Freeze.objects.filter(loan=loan).values_list("amount", "effective_on", "ends_on")
+    )
+    return facts
+
+
+def loan_book(loan, **kwargs) -> LoanBook:
+    return LoanBook(loan_facts(loan, **kwargs))
+
+
+def loan_interest_balance(loan, *, as_of: date) -> int:
+    """Interest arrears (> 0) or credit (< 0) of a loan at the end of `as_of`."""
+    billed = (
+        InterestBill.objects.filter(loan=loan, billed_on__lte=as_of).aggregate(s=Sum("amount"))[
+            "s"
+        ]
+        or 0
+    )
+    settled = (
+        effective_loan_transactions(
+            loan=loan,
+            kind__in=[Kind.INTEREST, Kind.INTEREST_WRITE_OFF],
+            value_date__lte=as_of,
+        ).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    return billed - settled
+
+
+def member_savings_balance(member, *, as_of: date) -> int:
+    """Deposits − withdrawals dated ≤ as_of."""
+    rows = effective_savings_transactions(member=member, value_date__lte=as_of)
+    totals = dict(rows.values_list("kind").annotate(s=Sum("amount")).values_list("kind", "s"))
+    return totals.get("deposit", 0) - totals.get("withdrawal", 0)
+
+
+def program_rate_on(program: LoanProgram, day: date):
+    """The program's annual rate for a loan disbursed on `day`, or None."""
+    rate = (
+        ProgramRate.objects.filter(program=program, effective_on__lte=day)
+        .order_by("-effective_on")
+        .first()
+    )
+    return rate.annual_rate if rate else None
+
+
+def closed_period_on(day: date) -> ClosedPeriod | None:
+    return ClosedPeriod.objects.filter(
+        Q(start__lte=day, end__gte=day), reopened_at__isnull=True
+    ).first()

@@ -1,0 +1,209 @@
+from calendar import monthrange
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from groups.models import Member
+from groups.selectors import membership_on
+from vbsp_district.audit import audit_record
+from vbsp_district.errors import refuse
+from vbsp_district.money import vn_date, vnd
+from vbsp_district.roles import require_poster
+
+from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
+from ..selectors import effective_loan_transactions, program_rate_on
+from ._checks import check_amount, check_day, check_not_before
+from .interest import interest_bills_rebuild
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clipped to the month's end (31/01 + 1 → 29/02)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def schedule_generate(
+    *, amount: int, disbursed_on: date, term_months: int, interval_months: int
+) -> list[tuple[date, int]]:
+    """Equal installments every `interval_months` over `term_months`; the last takes the rest.
+
+    A term that is not a multiple of the interval ends with a shorter last period.
+    """
+    if not isinstance(term_months, int) or term_months <= 0 or term_months > 600:
+        refuse("term_months", "Thời hạn cho vay phải là số tháng nguyên dương.")
+    if not isinstance(interval_months, int) or not 0 < interval_months <= term_months:
+        refuse("interval_months", "Kỳ hạn trả nợ phải từ 1 tháng đến hết thời hạn cho vay.")
+    offsets = list(range(interval_months, term_months, interval_months)) + [term_months]
+    share = amount // len(offsets)
+    rows = [(add_months(disbursed_on, k), share) for k in offsets]
+    rows[-1] = (rows[-1][0], amount - share * (len(offsets) - 1))
+    return [(d, p) for d, p in rows if p > 0]
+
+
+def _check_schedule(installments, *, approved_amount: int, disbursed_on: date):
+    if not installments:
+        refuse("installments", "Món vay phải có ít nhất một kỳ hạn trả nợ.")
+    seen = set()
+    for due_on, principal in installments:
+        if not isinstance(due_on, date):
+            refuse("installments", "Ngày đến hạn của kỳ hạn trả nợ không hợp lệ.")
+        if due_on <= disbursed_on:
+            refuse(
+                "installments",
+                f"Kỳ hạn {vn_date(due_on)} phải sau ngày giải ngân {vn_date(disbursed_on)}.",
+            )
+        if due_on in seen:
+            refuse("installments", f"Kỳ hạn {vn_date(due_on)} bị trùng.")
+        seen.add(due_on)
+        check_amount(principal, "installments")
+    total = sum(p for _, p in installments)
+    if total != approved_amount:
+        refuse(
+            "installments",
+            f"Tổng các kỳ hạn trả nợ ({vnd(total)} đồng) phải bằng số tiền cho vay "
+            f"({vnd(approved_amount)} đồng).",
+        )
+
+
+def _check_rate(annual_rate) -> Decimal:
+    try:
+        rate = Decimal(str(annual_rate))
+    except (InvalidOperation, ValueError):
+        refuse("annual_rate", "Lãi suất không hợp lệ.")
+    if not rate.is_finite() or rate <= 0 or rate >= 100 or rate != rate.quantize(Decimal("0.001")):
+        refuse("annual_rate", "Lãi suất phải là số dương dưới 100 %/năm, tối đa 3 chữ số thập phân.")
+    return rate
+
+
+@transaction.atomic
+def loan_disburse(
+    *,
+    loan_no: str,
+    member: Member,
+    program: LoanProgram,
+    amount: int,
+    disbursed_on: date,
+    channel: str = Channel.ENTRUSTED,
+    annual_rate=None,
+    approved_amount: int | None = None,
+    installments: list[tuple[date, int]] | None = None,
+    term_months: int | None = None,
+    interval_months: int | None = None,
+    purpose: str = "",
+    reference: str | None = None,
+    acting_user,
+    rebuild_interest: bool = True,
+) -> Loan:
+    """Open a loan and post its first disbursement.
+
+    The schedule is given (`installments`: (due date, principal) pairs) or generated from
+    `term_months` and `interval_months`; it adds up to `approved_amount` (default: the
+    amount disbursed now; later tranches go through `loan_tranche_disburse`). The rate is
+    the program's rate in force on `disbursed_on` unless given.
+    """
+    require_poster(acting_user)
+    loan_no = (loan_no or "").strip()
+    if not loan_no:
+        refuse("loan_no", "Số khế ước không được để trống.")
+    if len(loan_no) > 30:
+        refuse("loan_no", "Số khế ước dài quá 30 ký tự.")
+    if Loan.objects.filter(loan_no=loan_no).exists():
+        refuse("loan_no", f"Số khế ước {loan_no} đã có trong hệ thống.")
+    check_amount(amount)
+    if approved_amount is None:
+        approved_amount = amount
+    check_amount(approved_amount, "approved_amount")
+    if approved_amount < amount:
+        refuse("amount", "Số tiền giải ngân vượt số tiền cho vay theo hợp đồng.")
+    check_day(disbursed_on, "disbursed_on", "Ngày giải ngân")
+    if channel not in Channel.values:
+        refuse("channel", "Phương thức cho vay phải là ủy thác hoặc trực tiếp.")
+    if annual_rate is None:
+        annual_rate = program_rate_on(program, disbursed_on)
+        if annual_rate is None:
+            refuse(
+                "program",
+                f"Chương trình {program.code} chưa có lãi suất áp dụng tại ngày "
+                f"{vn_date(disbursed_on)}.",
+            )
+    annual_rate = _check_rate(annual_rate)
+    if channel == Channel.ENTRUSTED and membership_on(member, disbursed_on) is None:
+        refuse(
+            "member",
+            f"Hộ vay {member.full_name} không thuộc tổ TK&VV nào vào ngày "
+            f"{vn_date(disbursed_on)}; món vay ủy thác phải qua tổ.",
+        )
+    if installments is None:
+        if term_months is None or interval_months is None:
+            refuse("installments", "Cần lịch trả nợ hoặc thời hạn và kỳ hạn trả nợ.")
+        installments = schedule_generate(
+            amount=approved_amount,
+            disbursed_on=disbursed_on,
+            term_months=term_months,
+            interval_months=interval_months,
+        )
+    _check_schedule(installments, approved_amount=approved_amount, disbursed_on=disbursed_on)
+
+    loan = Loan.objects.create(
+        loan_no=loan_no,
+        member=member,
+        program=program,
+        channel=channel,
+        annual_rate=annual_rate,
+        approved_amount=approved_amount,
+        disbursed_on=disbursed_on,
+        purpose=purpose,
+        recorded_by=acting_user,
+    )
+    Installment.objects.bulk_create(
+        Installment(loan=loan, due_on=d, principal=p) for d, p in sorted(installments)
+    )
+    txn = LoanTransaction.objects.create(
+        loan=loan,
+        kind=LoanTransaction.Kind.DISBURSEMENT,
+        value_date=disbursed_on,
+        amount=amount,
+        reference=reference or None,
+        recorded_by=acting_user,
+    )
+    if rebuild_interest:
+        interest_bills_rebuild(loan=loan)
+    audit_record(
+        user=acting_user,
+        action="loan.disburse",
+        obj=loan,
+        key=loan_no,
+        data={
+            "member": member.national_id,
+            "program": program.code,
+            "channel": channel,
+            "amount": amount,
+            "approved_amount": approved_amount,
+            "annual_rate": annual_rate,
+            "disbursed_on": disbursed_on,
+            "installments": [[d, p] for d, p in sorted(installments)],
+            "transaction": txn.pk,
+        },
+    )
+    return loan
+
+
+def disbursed_total(loan: Loan) -> int:
+    return sum(
+        effective_loan_transactions(
+            loan=loan, kind=LoanTransaction.Kind.DISBURSEMENT
+        ).values_list("amount", flat=True)
+    )
+
+
+def check_tranche(loan: Loan, amount: int, value_date: date):
+    check_not_before(value_date, loan.disbursed_on, "value_date", "Ngày giải ngân", "ngày giải ngân lần đầu")
+    already = disbursed_total(loan)
+    if already + amount > loan.approved_amount:
+        refuse(
+            "amount",
+            f"Giải ngân thêm {vnd(amount)} đồng vượt số tiền cho vay theo hợp đồng: đã giải ngân "
+            f"{vnd(already)}/{vnd(loan.approved_amount)} đồng.",
+        )

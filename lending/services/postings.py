@@ -1,0 +1,255 @@
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from groups.models import Member
+from vbsp_district.audit import audit_record
+from vbsp_district.errors import refuse
+from vbsp_district.money import vn_date
+from vbsp_district.roles import require_poster
+
+from ..models import Loan, LoanTransaction, SavingsTransaction
+from ..selectors import effective_loan_transactions, effective_savings_transactions, loan_book
+from ._checks import check_amount, check_covers, check_day, check_not_before
+from .disbursement import check_tranche
+from .interest import interest_bills_rebuild
+
+Kind = LoanTransaction.Kind
+
+_LABELS = {
+    Kind.DISBURSEMENT: "giải ngân",
+    Kind.PRINCIPAL: "trả gốc",
+    Kind.INTEREST: "trả lãi",
+    Kind.PRINCIPAL_WRITE_OFF: "xóa nợ gốc",
+    Kind.INTEREST_WRITE_OFF: "xóa nợ lãi",
+}
+
+
+def _check_reference(reference):
+    if reference is None:
+        return None
+    reference = str(reference).strip()
+    if not reference:
+        return None
+    if len(reference) > 64:
+        refuse("reference", "Số chứng từ dài quá 64 ký tự.")
+    return reference
+
+
+def principal_path(loan: Loan) -> list[tuple[date, int]]:
+    """The loan's outstanding as dated deltas: + disbursements, − repayments, − write-offs."""
+    sign = {Kind.DISBURSEMENT: 1, Kind.PRINCIPAL: -1, Kind.PRINCIPAL_WRITE_OFF: -1}
+    rows = effective_loan_transactions(loan=loan, kind__in=list(sign)).values_list(
+        "kind", "value_date", "amount"
+    )
+    return [(d, sign[k] * a) for k, d, a in rows]
+
+
+def interest_path(loan: Loan) -> list[tuple[date, int]]:
+    """Interest arrears as dated deltas: + bills to today, − payments, − write-offs."""
+    book = loan_book(loan)
+    rows = [(b.billed_on, b.amount) for b in book.bills(timezone.localdate())]
+    rows += [
+        (d, -a)
+        for d, a in effective_loan_transactions(
+            loan=loan, kind__in=[Kind.INTEREST, Kind.INTEREST_WRITE_OFF]
+        ).values_list("value_date", "amount")
+    ]
+    return rows
+
+
+def savings_path(member: Member) -> list[tuple[date, int]]:
+    sign = {SavingsTransaction.Kind.DEPOSIT: 1, SavingsTransaction.Kind.WITHDRAWAL: -1}
+    rows = effective_savings_transactions(member=member).values_list("kind", "value_date", "amount")
+    return [(d, sign[k] * a) for k, d, a in rows]
+
+
+def check_loan_posting(loan: Loan, kind: str, value_date: date, amount: int):
+    """The balance rules of one loan posting (the loan row is locked by the caller)."""
+    if kind == Kind.DISBURSEMENT:
+        check_tranche(loan, amount, value_date)
+        return
+    check_not_before(value_date, loan.disbursed_on, "value_date", "Ngày giao dịch", "ngày giải ngân")
+    if kind in (Kind.PRINCIPAL, Kind.PRINCIPAL_WRITE_OFF):
+        check_covers(principal_path(loan), value_date, amount, "amount", _LABELS[kind], "dư nợ")
+    elif kind == Kind.INTEREST_WRITE_OFF:
+        check_covers(interest_path(loan), value_date, amount, "amount", _LABELS[kind], "lãi tồn đọng")
+
+
+def _existing_by_reference(model, owner: dict, reference, kind, value_date, amount):
+    if reference is None:
+        return None
+    existing = model.objects.filter(reference=reference, **owner).first()
+    if existing is None:
+        return None
+    if (existing.kind, existing.value_date, existing.amount) == (kind, value_date, amount):
+        return existing
+    refuse(
+        "reference",
+        f"Số chứng từ {reference} đã được dùng cho giao dịch khác "
+        f"({existing.get_kind_display().lower()} ngày {vn_date(existing.value_date)}).",
+    )
+
+
+@transaction.atomic
+def loan_transaction_post(
+    *,
+    loan: Loan,
+    kind: str,
+    amount: int,
+    value_date: date,
+    reference: str | None = None,
+    acting_user,
+    rebuild_interest: bool = True,
+) -> LoanTransaction:
+    """Post one row to a loan's ledger: a tranche, a repayment, interest or a write-off.
+
+    Locks the loan, so two postings on it never interleave. A `reference` already posted
+    with the same kind, date and amount returns that row instead of posting twice.
+    """
+    require_poster(acting_user)
+    if kind not in Kind.values:
+        refuse("kind", "Loại giao dịch không hợp lệ.")
+    check_amount(amount)
+    if not isinstance(value_date, date):
+        refuse("value_date", "Ngày giao dịch không hợp lệ.")
+    reference = _check_reference(reference)
+    loan = Loan.objects.select_for_update().select_related("program", "member__commune").get(
+        pk=loan.pk
+    )
+    existing = _existing_by_reference(
+        LoanTransaction, {"loan": loan}, reference, kind, value_date, amount
+    )
+    if existing is not None:
+        return existing
+    check_day(value_date, "value_date", "Ngày giao dịch")
+    check_loan_posting(loan, kind, value_date, amount)
+    txn = LoanTransaction.objects.create(
+        loan=loan,
+        kind=kind,
+        value_date=value_date,
+        amount=amount,
+        reference=reference,
+        recorded_by=acting_user,
+    )
+    if rebuild_interest:
+        interest_bills_rebuild(loan=loan, from_date=value_date - timedelta(days=1))
+    audit_record(
+        user=acting_user,
+        action=f"loan.{kind}",
+        obj=txn,
+        data={
+            "loan": loan.loan_no,
+            "kind": kind,
+            "value_date": value_date,
+            "amount": amount,
+            "reference": reference,
+        },
+    )
+    return txn
+
+
+def repayment_post(*, loan, amount, value_date, reference=None, acting_user) -> LoanTransaction:
+    """Thu nợ gốc: a principal repayment."""
+    return loan_transaction_post(
+        loan=loan, kind=Kind.PRINCIPAL, amount=amount, value_date=value_date,
+        reference=reference, acting_user=acting_user,
+    )
+
+
+def interest_payment_post(
+    *, loan, amount, value_date, reference=None, acting_user
+) -> LoanTransaction:
+    """Thu lãi: an interest payment; beyond the bills it is kept as credit (prepaid)."""
+    return loan_transaction_post(
+        loan=loan, kind=Kind.INTEREST, amount=amount, value_date=value_date,
+        reference=reference, acting_user=acting_user,
+    )
+
+
+def loan_tranche_disburse(
+    *, loan, amount, value_date, reference=None, acting_user
+) -> LoanTransaction:
+    """A later disbursement tranche, within the contract amount."""
+    return loan_transaction_post(
+        loan=loan, kind=Kind.DISBURSEMENT, amount=amount, value_date=value_date,
+        reference=reference, acting_user=acting_user,
+    )
+
+
+def write_off_post(
+    *, loan, amount, value_date, interest: bool = False, reference=None, acting_user
+) -> LoanTransaction:
+    """Xóa nợ: principal (or, with `interest`, interest arrears) cancelled for risk debt."""
+    kind = Kind.INTEREST_WRITE_OFF if interest else Kind.PRINCIPAL_WRITE_OFF
+    return loan_transaction_post(
+        loan=loan, kind=kind, amount=amount, value_date=value_date,
+        reference=reference, acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def savings_transaction_post(
+    *,
+    member: Member,
+    kind: str,
+    amount: int,
+    value_date: date,
+    reference: str | None = None,
+    acting_user,
+) -> SavingsTransaction:
+    """Post a savings deposit or withdrawal; a withdrawal never overdraws, at any date."""
+    require_poster(acting_user)
+    if kind not in SavingsTransaction.Kind.values:
+        refuse("kind", "Loại giao dịch tiết kiệm không hợp lệ.")
+    check_amount(amount)
+    if not isinstance(value_date, date):
+        refuse("value_date", "Ngày giao dịch không hợp lệ.")
+    reference = _check_reference(reference)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    existing = _existing_by_reference(
+        SavingsTransaction, {"member": member}, reference, kind, value_date, amount
+    )
+    if existing is not None:
+        return existing
+    check_day(value_date, "value_date", "Ngày giao dịch")
+    if kind == SavingsTransaction.Kind.WITHDRAWAL:
+        check_covers(savings_path(member), value_date, amount, "amount", "rút", "số dư tiết kiệm")
+    txn = SavingsTransaction.objects.create(
+        member=member,
+        kind=kind,
+        value_date=value_date,
+        amount=amount,
+        reference=reference,
+        recorded_by=acting_user,
+    )
+    audit_record(
+        user=acting_user,
+        action=f"savings.{kind}",
+        obj=txn,
+        data={
+            "member": member.national_id,
+            "kind": kind,
+            "value_date": value_date,
+            "amount": amount,
+            "reference": reference,
+        },
+    )
+    return txn
+
+
+def savings_deposit(*, member, amount, value_date, reference=None, acting_user):
+    """Gửi tiết kiệm."""
+    return savings_transaction_post(
+        member=member, kind=SavingsTransaction.Kind.DEPOSIT, amount=amount,
+        value_date=value_date, reference=reference, acting_user=acting_user,
+    )
+
+
+def savings_withdraw(*, member, amount, value_date, reference=None, acting_user):
+    """Rút tiết kiệm."""
+    return savings_transaction_post(
+        member=member, kind=SavingsTransaction.Kind.WITHDRAWAL, amount=amount,
+        value_date=value_date, reference=reference, acting_user=acting_user,
+    )
