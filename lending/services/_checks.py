@@ -19,12 +19,19 @@ def check_amount(amount, field: str = "amount") -> int:
     return amount
 
 
-def check_day(day, field: str, label: str) -> date:
+def check_day(day, field: str, label: str, *, closed_periods=None, today=None) -> date:
+    """A value date that is not in the future nor inside a closed period.
+
+    Batch writers pass the closed periods and today's date they loaded once.
+    """
     if not isinstance(day, date):
         refuse(field, f"{label} không hợp lệ.")
-    if day > timezone.localdate():
+    if day > (today or timezone.localdate()):
         refuse(field, f"{label} {vn_date(day)} không được sau ngày hôm nay.")
-    period = closed_period_on(day)
+    if closed_periods is None:
+        period = closed_period_on(day)
+    else:
+        period = next((p for p in closed_periods if p.start <= day <= p.end), None)
     if period is not None:
         refuse(
             field,
