@@ -12,8 +12,6 @@ from datetime import date, timedelta
 from fractions import Fraction
 from itertools import accumulate
 
-from vbsp_district.money import round_half_up
-
 DAY = timedelta(days=1)
 MAX_DATE = date(9999, 12, 31)
 
@@ -199,29 +197,37 @@ class LoanBook:
         start = self.first_disbursed_on
         if start is None:
             return []
-        rate = self.facts.annual_rate
-        overdue_rate = rate * self.facts.overdue_factor
+        # Exact integer arithmetic: rates in thousandths of a percent, factor in hundredths.
+        rate = self.facts.annual_rate * 1000
+        factor = self.facts.overdue_factor * 100
+        if rate.denominator != 1 or factor.denominator != 1:
+            raise ValueError("annual_rate has at most 3 decimals and overdue_factor at most 2")
+        normal_weight = int(rate) * 100
+        overdue_weight = int(rate) * int(factor)
+        divisor = 36000 * 1000 * 100
         billing = self.billing_days(through)
         points = sorted(
             {d for d in self._change_days() if start < d < through} | set(billing) | {start}
         )
         bill_set = set(billing)
         bills = []
-        accrued = accrued_overdue = Fraction(0)
+        accrued = accrued_overdue = 0
         period_start = start
         for i, point in enumerate(points):
             if point in bill_set:
-                amount = round_half_up(accrued / 36000)
+                amount = (2 * accrued + divisor) // (2 * divisor)
                 if amount > 0:
-                    overdue_amount = min(round_half_up(accrued_overdue / 36000), amount)
+                    overdue_amount = min((2 * accrued_overdue + divisor) // (2 * divisor), amount)
                     bills.append(Bill(point, period_start, amount, overdue_amount))
-                accrued = accrued_overdue = Fraction(0)
+                accrued = accrued_overdue = 0
                 period_start = point
             if i + 1 < len(points):
                 days = (points[i + 1] - point).days
                 pos = self.position(point)
-                accrued_overdue += days * pos.overdue * overdue_rate
-                accrued += days * pos.normal * rate + days * pos.overdue * overdue_rate
+                if pos.outstanding > 0:
+                    over = days * pos.overdue * overdue_weight
+                    accrued_overdue += over
+                    accrued += days * pos.normal * normal_weight + over
         return bills
 
     def bills_complete_through(self, through: date) -> date:

@@ -23,15 +23,11 @@ Kind = LoanTransaction.Kind
 
 def effective_loan_transactions(**filters):
     """Ledger rows that count: neither a reversal nor reversed."""
-    return LoanTransaction.objects.filter(
-        reverses__isnull=True, reversed_by__isnull=True, **filters
-    )
+    return LoanTransaction.objects.filter(reverses__isnull=True, reversed_by__isnull=True, **filters)
 
 
 def effective_savings_transactions(**filters):
-    return SavingsTransaction.objects.filter(
-        reverses__isnull=True, reversed_by__isnull=True, **filters
-    )
+    return SavingsTransaction.objects.filter(reverses__isnull=True, reversed_by__isnull=True, **filters)
 
 
 def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
@@ -53,17 +49,11 @@ def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
     rows = effective_loan_transactions(loan=loan).values_list("kind", "value_date", "amount")
     for kind, value_date, amount in list(rows) + list(extra):
         by_kind[kind].append((value_date, amount))
-    facts.installments = list(
-        Installment.objects.filter(loan=loan).values_list("id", "due_on", "principal")
-    )
+    facts.installments = list(Installment.objects.filter(loan=loan).values_list("id", "due_on", "principal"))
     facts.extensions = list(
-        Extension.objects.filter(loan=loan).values_list(
-            "installment_id", "new_due_on", "decided_on", "id"
-        )
+        Extension.objects.filter(loan=loan).values_list("installment_id", "new_due_on", "decided_on", "id")
     )
-    facts.freezes = list(
-        Freeze.objects.filter(loan=loan).values_list("amount", "effective_on", "ends_on")
-    )
+    facts.freezes = list(Freeze.objects.filter(loan=loan).values_list("amount", "effective_on", "ends_on"))
     return facts
 
 
@@ -73,12 +63,7 @@ def loan_book(loan, **kwargs) -> LoanBook:
 
 def loan_interest_balance(loan, *, as_of: date) -> int:
     """Interest arrears (> 0) or credit (< 0) of a loan at the end of `as_of`."""
-    billed = (
-        InterestBill.objects.filter(loan=loan, billed_on__lte=as_of).aggregate(s=Sum("amount"))[
-            "s"
-        ]
-        or 0
-    )
+    billed = InterestBill.objects.filter(loan=loan, billed_on__lte=as_of).aggregate(s=Sum("amount"))["s"] or 0
     settled = (
         effective_loan_transactions(
             loan=loan,
@@ -99,15 +84,47 @@ def member_savings_balance(member, *, as_of: date) -> int:
 
 def program_rate_on(program: LoanProgram, day: date):
     """The program's annual rate for a loan disbursed on `day`, or None."""
-    rate = (
-        ProgramRate.objects.filter(program=program, effective_on__lte=day)
-        .order_by("-effective_on")
-        .first()
-    )
+    rate = ProgramRate.objects.filter(program=program, effective_on__lte=day).order_by("-effective_on").first()
     return rate.annual_rate if rate else None
 
 
 def closed_period_on(day: date) -> ClosedPeriod | None:
-    return ClosedPeriod.objects.filter(
-        Q(start__lte=day, end__gte=day), reopened_at__isnull=True
-    ).first()
+    return ClosedPeriod.objects.filter(Q(start__lte=day, end__gte=day), reopened_at__isnull=True).first()
+
+
+def loan_facts_bulk(loan_ids=None) -> dict[int, LoanFacts]:
+    """Facts of many loans in a fixed number of queries (maintenance and checks)."""
+    from .models import Loan
+
+    loans = Loan.objects.select_related("program", "member__commune")
+    if loan_ids is not None:
+        loans = loans.filter(pk__in=loan_ids)
+    facts = {
+        loan.pk: LoanFacts(
+            annual_rate=Fraction(loan.annual_rate),
+            overdue_factor=Fraction(loan.program.overdue_factor),
+            overdue_rule=loan.program.overdue_rule,
+            transaction_day=loan.member.commune.transaction_day,
+        )
+        for loan in loans
+    }
+    scope = {} if loan_ids is None else {"loan_id__in": list(facts)}
+    by_kind = {
+        Kind.DISBURSEMENT: "disbursements",
+        Kind.PRINCIPAL: "repayments",
+        Kind.PRINCIPAL_WRITE_OFF: "principal_write_offs",
+        Kind.INTEREST: "interest_payments",
+        Kind.INTEREST_WRITE_OFF: "interest_write_offs",
+    }
+    rows = effective_loan_transactions(**scope).values_list("loan_id", "kind", "value_date", "amount")
+    for loan_id, kind, value_date, amount in rows.iterator(chunk_size=20000):
+        getattr(facts[loan_id], by_kind[kind]).append((value_date, amount))
+    for loan_id, *row in Installment.objects.filter(**scope).values_list("loan_id", "id", "due_on", "principal"):
+        facts[loan_id].installments.append(tuple(row))
+    for loan_id, *row in Extension.objects.filter(**scope).values_list(
+        "loan_id", "installment_id", "new_due_on", "decided_on", "id"
+    ):
+        facts[loan_id].extensions.append(tuple(row))
+    for loan_id, *row in Freeze.objects.filter(**scope).values_list("loan_id", "amount", "effective_on", "ends_on"):
+        facts[loan_id].freezes.append(tuple(row))
+    return facts

@@ -130,6 +130,7 @@ class _Batch:
         self.user = acting_user
         self.issues: list[Issue] = []
         self.today = timezone.localdate()
+        self.bills_through: date | None = None
         self.closed = list(ClosedPeriod.objects.filter(reopened_at__isnull=True))
         self.associations = {a.code: a for a in Association.objects.all()}
         self.communes = {c.code: c for c in Commune.objects.all()}
@@ -919,6 +920,7 @@ class _Batch:
             book = LoanBook(facts)
             if not state.new:
                 InterestBill.objects.filter(loan=state.loan).delete()
+            through = self.bills_through or self.today
             bills += [
                 InterestBill(
                     loan=state.loan,
@@ -927,9 +929,9 @@ class _Batch:
                     amount=b.amount,
                     overdue_amount=b.overdue_amount,
                 )
-                for b in book.bills(self.today)
+                for b in book.bills(through)
             ]
-            through_by_loan[book.bills_complete_through(self.today)].append(state.loan.pk)
+            through_by_loan[book.bills_complete_through(through)].append(state.loan.pk)
         InterestBill.objects.bulk_create(bills, batch_size=5000)
         for through, ids in through_by_loan.items():
             for i in range(0, len(ids), 900):
@@ -937,13 +939,17 @@ class _Batch:
 
 
 @transaction.atomic
-def portfolio_write(rows: dict[str, list[Row]], *, acting_user, source: str) -> dict[str, int]:
+def portfolio_write(
+    rows: dict[str, list[Row]], *, acting_user, source: str, bills_through: date | None = None
+) -> dict[str, int]:
     """Validate and write a batch of portfolio records, all or nothing.
 
     Raises `BatchRefused` listing every problem (nothing written). Returns the number of
-    records written per sheet. One audit event records the batch.
+    records written per sheet. One audit event records the batch. Interest bills are
+    stored through `bills_through` (default today); reports extend them when needed.
     """
     batch = _Batch(rows, acting_user)
+    batch.bills_through = bills_through
     batch.validate()
     if batch.issues:
         raise BatchRefused(batch.issues)
