@@ -940,7 +940,12 @@ class _Batch:
 
 @transaction.atomic
 def portfolio_write(
-    rows: dict[str, list[Row]], *, acting_user, source: str, bills_through: date | None = None
+    rows: dict[str, list[Row]],
+    *,
+    acting_user,
+    source: str,
+    bills_through: date | None = None,
+    progress=None,
 ) -> dict[str, int]:
     """Validate and write a batch of portfolio records, all or nothing.
 
@@ -948,12 +953,15 @@ def portfolio_write(
     records written per sheet. One audit event records the batch. Interest bills are
     stored through `bills_through` (default today); reports extend them when needed.
     """
+    progress = progress or (lambda message: None)
     batch = _Batch(rows, acting_user)
     batch.bills_through = bills_through
     batch.validate()
     if batch.issues:
         raise BatchRefused(batch.issues)
+    progress("Đã kiểm tra xong, đang ghi...")
     counts = batch.write()
+    progress("Đã ghi sổ và tính lãi.")
     audit_record(
         user=acting_user,
         action="portfolio.write",

@@ -1,19 +1,21 @@
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from groups.models import Commune
-from groups.services import commune_create
 from lending.demo.accounts import DEMO_PASSWORD, demo_accounts_create
-from lending.demo.district import COMMUNES
+from lending.demo.generator import END, demo_rows
 from lending.models import Loan
+from lending.services.batch import BatchRefused, portfolio_write
 
 
 class Command(BaseCommand):
     help = "Build the Quảng Ninh demo district (deterministic) and the demo accounts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1)
-        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument("--scale", type=int, default=1, help="multiply the district's size")
+        parser.add_argument("--seed", type=int, default=2020, help="random seed")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
         parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
 
@@ -27,9 +29,32 @@ class Command(BaseCommand):
                 self.stdout.write("Cơ sở dữ liệu đã có dữ liệu: bỏ qua dữ liệu mẫu.")
                 return
             raise CommandError("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu cần cơ sở dữ liệu trống.")
-        for code, name, kind, day in COMMUNES:
-            commune_create(code=code, name=name, kind=kind, transaction_day=day, acting_user=None)
+        started = time.monotonic()
+
+        def progress(message):
+            self.stdout.write(f"[{time.monotonic() - started:6.1f}s] {message}")
+            self.stdout.flush()
+
+        progress(f"Tạo dữ liệu mẫu huyện Quảng Ninh (quy mô {scale}, seed {seed})...")
+        rows = demo_rows(scale=scale, seed=seed)
+        total = sum(len(r) for r in rows.values())
+        progress(f"Kiểm tra và ghi {total:,} dòng qua đường ghi lô...".replace(",", "."))
+        try:
+            counts = portfolio_write(
+                rows,
+                acting_user=None,
+                source=f"seed_demo scale={scale} seed={seed}",
+                bills_through=END,
+                progress=progress,
+            )
+        except BatchRefused as refused:
+            for issue in refused.issues[:20]:
+                self.stderr.write(str(issue))
+            raise CommandError(f"Dữ liệu mẫu không hợp lệ: {len(refused.issues)} lỗi.") from None
+        for sheet, count in counts.items():
+            self.stdout.write(f"  {sheet}: {count}")
         accounts = demo_accounts_create()
+        progress("Xong.")
         self.stdout.write(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}):")
         for username, role in accounts:
             self.stdout.write(f"  {username:8} {role}")
