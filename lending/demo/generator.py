@@ -254,7 +254,7 @@ class Generator:
                 self.member_groups[nid] = [[joined, None, code]]
         # the dissolved group's members moved to a neighbouring group of the same commune
         target = next(c for c in active if c.startswith("QN03"))
-        for nid, periods in self.member_groups.items():
+        for periods in self.member_groups.values():
             if periods[0][2] == "QN03-T900":
                 periods[0][1] = date(2018, 6, 30)
                 periods.append([date(2018, 7, 1), None, target])
