@@ -16,7 +16,8 @@ def _forward(tables):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
-        schema_editor.execute(FUNCTION)
+        # No params: the body's '%' are PL/pgSQL placeholders, not driver placeholders.
+        schema_editor.execute(FUNCTION, params=None)
         for table in tables:
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
