@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from vbsp_district.audit import audit_record
@@ -30,6 +30,17 @@ def _today():
     return timezone.localdate()
 
 
+def _create_unique(model, field: str, message: str, **values):
+    """Create a row keyed by `field`; a key inserted meanwhile by another user is refused."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(**values)
+    except IntegrityError:
+        if model.objects.filter(**{field: values[field]}).exists():
+            refuse(field, message)
+        raise
+
+
 def _not_future(field: str, day: date, label: str = "Ngày"):
     if day > _today():
         refuse(field, f"{label} {vn_date(day)} không được sau ngày hôm nay.")
@@ -51,8 +62,9 @@ def commune_create(
         refuse("kind", "Loại đơn vị phải là xã hoặc thị trấn.")
     if not isinstance(transaction_day, int) or not 1 <= transaction_day <= 31:
         refuse("transaction_day", "Ngày giao dịch xã phải từ 1 đến 31.")
-    commune = Commune.objects.create(
-        code=code, name=name.strip(), kind=kind, transaction_day=transaction_day
+    commune = _create_unique(
+        Commune, "code", f"Mã xã {code} đã có trong hệ thống.",
+        code=code, name=name.strip(), kind=kind, transaction_day=transaction_day,
     )
     CommuneAssociation.objects.bulk_create(
         CommuneAssociation(commune=commune, association=a) for a in Association.objects.all()
@@ -91,7 +103,10 @@ def group_create(
     _not_future("founded_on", founded_on, "Ngày thành lập")
     if meeting_day is not None and not 1 <= meeting_day <= 31:
         refuse("meeting_day", "Ngày sinh hoạt tổ phải từ 1 đến 31.")
-    group = SavingsGroup.objects.create(
+    group = _create_unique(
+        SavingsGroup,
+        "code",
+        f"Mã tổ {code} đã có trong hệ thống.",
         code=code,
         name=name.strip(),
         commune=commune,
@@ -204,7 +219,10 @@ def member_register(
         refuse("gender", "Giới tính phải là nam hoặc nữ.")
     if birth_year is not None and not 1900 <= birth_year <= _today().year:
         refuse("birth_year", "Năm sinh không hợp lệ.")
-    member = Member.objects.create(
+    member = _create_unique(
+        Member,
+        "national_id",
+        f"Số CCCD/CMND {national_id} đã có trong hệ thống.",
         national_id=national_id,
         full_name=full_name.strip(),
         commune=commune,
@@ -260,6 +278,8 @@ def membership_add(
 ) -> Membership:
     """Put a member in a group for [joined_on, left_on]; periods never overlap."""
     member = Member.objects.select_for_update().get(pk=member.pk)
+    # Re-read and lock the group: a dissolution recorded meanwhile must be seen.
+    group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
     _not_future("joined_on", joined_on, "Ngày vào tổ")
     _check_membership(member, group, joined_on, left_on)
     membership = Membership.objects.create(
@@ -281,6 +301,7 @@ def member_move(
 ) -> Membership:
     """Move a member to another group: the old period ends the day before `moved_on`."""
     member = Member.objects.select_for_update().get(pk=member.pk)
+    group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
     _not_future("moved_on", moved_on, "Ngày chuyển tổ")
     current = (
         Membership.objects.filter(member=member, left_on__isnull=True)

@@ -2,7 +2,7 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from groups.models import Member
 from groups.selectors import membership_on
@@ -146,17 +146,24 @@ def loan_disburse(
         )
     _check_schedule(installments, approved_amount=approved_amount, disbursed_on=disbursed_on)
 
-    loan = Loan.objects.create(
-        loan_no=loan_no,
-        member=member,
-        program=program,
-        channel=channel,
-        annual_rate=annual_rate,
-        approved_amount=approved_amount,
-        disbursed_on=disbursed_on,
-        purpose=purpose,
-        recorded_by=acting_user,
-    )
+    try:
+        with transaction.atomic():
+            loan = Loan.objects.create(
+                loan_no=loan_no,
+                member=member,
+                program=program,
+                channel=channel,
+                annual_rate=annual_rate,
+                approved_amount=approved_amount,
+                disbursed_on=disbursed_on,
+                purpose=purpose,
+                recorded_by=acting_user,
+            )
+    except IntegrityError:
+        # Another posting opened the same contract since the check above.
+        if Loan.objects.filter(loan_no=loan_no).exists():
+            refuse("loan_no", f"Số khế ước {loan_no} đã có trong hệ thống.")
+        raise
     Installment.objects.bulk_create(
         Installment(loan=loan, due_on=d, principal=p) for d, p in sorted(installments)
     )

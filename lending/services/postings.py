@@ -115,7 +115,7 @@ def loan_transaction_post(
     if not isinstance(value_date, date):
         refuse("value_date", "Ngày giao dịch không hợp lệ.")
     reference = _check_reference(reference)
-    loan = Loan.objects.select_for_update().select_related("program", "member__commune").get(
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(
         pk=loan.pk
     )
     existing = _existing_by_reference(

@@ -16,7 +16,7 @@ from .interest import interest_bills_rebuild
 
 
 def _locked(loan: Loan) -> Loan:
-    return Loan.objects.select_for_update().select_related("program", "member__commune").get(
+    return Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(
         pk=loan.pk
     )
 
