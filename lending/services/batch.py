@@ -32,6 +32,7 @@ from groups.models import (
 )
 from vbsp_district.audit import audit_record
 from vbsp_district.money import vn_date, vnd
+from vbsp_district.roles import require_poster
 
 from ..engine import LoanBook, LoanFacts
 from ..models import (
@@ -266,6 +267,7 @@ class _Batch:
             for s in ("Transactions", "Extensions", "Freezes")
             for r in self.rows.get(s, ())
         }
+        borrowers = {}
         for loan in (
             Loan.objects.filter(loan_no__in=touched & self.existing_loan_nos)
             .select_for_update()
@@ -280,7 +282,17 @@ class _Batch:
             for inst_id, due_on, _p in facts.installments:
                 state.inst_by_due[due_on] = (inst_id, None)
             self.loans[loan.loan_no] = state
-            self.members.setdefault(loan.member.national_id, loan.member)
+            if loan.member.national_id not in self.members:
+                self.members[loan.member.national_id] = loan.member
+                borrowers[loan.member.pk] = loan.member.national_id
+                self.member_periods[loan.member.national_id] = []
+        # the entrusted-loan check needs the memberships of every touched loan's member
+        for member_id, joined, left, code in (
+            Membership.objects.filter(member_id__in=list(borrowers))
+            .order_by("joined_on")
+            .values_list("member_id", "joined_on", "left_on", "group__code")
+        ):
+            self.member_periods[borrowers[member_id]].append([joined, left, code])
 
     # -- sheets -----------------------------------------------------------------------
     def communes_sheet(self, row: Row):
@@ -953,6 +965,7 @@ def portfolio_write(
     records written per sheet. One audit event records the batch. Interest bills are
     stored through `bills_through` (default today); reports extend them when needed.
     """
+    require_poster(acting_user)
     progress = progress or (lambda message: None)
     batch = _Batch(rows, acting_user)
     batch.bills_through = bills_through
