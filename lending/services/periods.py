@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from vbsp_district.audit import audit_record
@@ -29,7 +29,12 @@ def period_close(*, year: int, quarter: int, acting_user) -> ClosedPeriod:
         refuse("quarter", f"Quý {quarter}/{year} chưa kết thúc, chưa thể khóa sổ.")
     if ClosedPeriod.objects.filter(start=start, reopened_at__isnull=True).exists():
         refuse("quarter", f"Quý {quarter}/{year} đã khóa sổ.")
-    period = ClosedPeriod.objects.create(start=start, end=end, closed_by=acting_user)
+    try:
+        with transaction.atomic():
+            period = ClosedPeriod.objects.create(start=start, end=end, closed_by=acting_user)
+    except IntegrityError:
+        # Another manager closed the quarter since the check.
+        refuse("quarter", f"Quý {quarter}/{year} đã khóa sổ.")
     audit_record(
         user=acting_user, action="period.close", obj=period, key=f"{year}Q{quarter}",
         data={"start": start, "end": end},

@@ -3,7 +3,7 @@ different manager (maker-checker)."""
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from groups.models import Member
@@ -24,6 +24,18 @@ def _check_reversible(txn):
         refuse("transaction", "Giao dịch đã bị hủy trước đó.")
 
 
+def _request_create(**values) -> ReversalRequest:
+    try:
+        with transaction.atomic():
+            return ReversalRequest.objects.create(**values)
+    except IntegrityError:
+        # Another request for the same row was filed since the check.
+        pending = {k: v for k, v in values.items() if k.endswith("_transaction")}
+        if ReversalRequest.objects.filter(status=ReversalRequest.Status.PENDING, **pending).exists():
+            refuse("transaction", "Giao dịch này đã có đề nghị hủy đang chờ duyệt.")
+        raise
+
+
 @transaction.atomic
 def reversal_request(*, transaction, reason: str, acting_user) -> ReversalRequest:
     """Ask for a posted loan or savings row to be reversed, with a reason."""
@@ -39,9 +51,7 @@ def reversal_request(*, transaction, reason: str, acting_user) -> ReversalReques
     )
     if ReversalRequest.objects.filter(status=ReversalRequest.Status.PENDING, **target).exists():
         refuse("transaction", "Giao dịch này đã có đề nghị hủy đang chờ duyệt.")
-    request = ReversalRequest.objects.create(
-        reason=reason.strip(), requested_by=acting_user, **target
-    )
+    request = _request_create(reason=reason.strip(), requested_by=acting_user, **target)
     audit_record(
         user=acting_user,
         action="reversal.request",
