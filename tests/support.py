@@ -1,0 +1,57 @@
+"""Helpers shared by the foundation tests: refusals that write nothing, a standard loan."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from lending.models import InterestBill
+from lending.services import loan_disburse
+
+BOOK_APPS = ("groups", "lending", "vbsp_district")
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every model of the book (the audit trail included)."""
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in BOOK_APPS
+    }
+
+
+def refused(call, field: str, message: str, **kwargs):
+    """Call a service, expect exactly one Vietnamese message on `field`, and no row written."""
+    before = row_counts()
+    with pytest.raises(ValidationError) as exc:
+        call(**kwargs)
+    assert exc.value.message_dict == {field: [message]}
+    assert row_counts() == before
+
+
+def tomorrow() -> date:
+    return timezone.localdate() + timedelta(days=1)
+
+
+def bills_of(loan) -> list[tuple[date, date, int, int]]:
+    """The stored interest bills of a loan as plain tuples."""
+    return list(
+        InterestBill.objects.filter(loan=loan)
+        .order_by("billed_on")
+        .values_list("billed_on", "period_start", "amount", "overdue_amount")
+    )
+
+
+def disburse(
+    *, member, program, user, loan_no="L1", amount=12_000_000, disbursed_on=date(2020, 1, 10),
+    due_on=date(2022, 1, 10), **kwargs,
+):
+    """The design's example loan: 12,000,000 đ at the program's rate, one installment."""
+    if "installments" not in kwargs and "term_months" not in kwargs:
+        kwargs["installments"] = [(due_on, kwargs.get("approved_amount", amount))]
+    return loan_disburse(
+        loan_no=loan_no, member=member, program=program, amount=amount,
+        disbursed_on=disbursed_on, acting_user=user, **kwargs,
+    )
