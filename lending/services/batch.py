@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from groups.models import (
@@ -75,6 +75,10 @@ SHEETS = [
 LKind = LoanTransaction.Kind
 SKind = SavingsTransaction.Kind
 DAY = timedelta(days=1)
+# Enum `.values` builds a new list on every call: look them up once.
+LOAN_KINDS = frozenset(LKind.values)
+SAVINGS_KINDS = frozenset(SKind.values)
+CHANNELS = frozenset(Channel.values)
 
 
 @dataclass
@@ -446,7 +450,7 @@ class _Batch:
         member = self.lookup(row, "national_id", self.members, "member", "tổ viên có số CCCD/CMND")
         program = self.lookup(row, "program_code", self.programs, "program", "chương trình")
         channel = self.required(row, "channel")
-        if channel not in Channel.values:
+        if channel not in CHANNELS:
             self.fail(row, "channel", "Phương thức phải là entrusted hoặc direct.")
         disbursed_on = self.money_day(row, "disbursed_on", "Ngày giải ngân")
         amount = self.amount(row)
@@ -521,7 +525,7 @@ class _Batch:
     def transactions_sheet(self, row: Row):
         state = self.loan_for(row)
         kind = self.required(row, "kind")
-        if kind not in LKind.values:
+        if kind not in LOAN_KINDS:
             self.fail(
                 row,
                 "kind",
@@ -606,7 +610,7 @@ class _Batch:
     def savings_sheet(self, row: Row):
         member = self.lookup(row, "national_id", self.members, "member", "tổ viên có số CCCD/CMND")
         kind = self.required(row, "kind")
-        if kind not in SKind.values:
+        if kind not in SAVINGS_KINDS:
             self.fail(row, "kind", "Loại giao dịch tiết kiệm phải là deposit hoặc withdrawal.")
         amount = self.amount(row)
         value_date = self.money_day(row, "value_date", "Ngày giao dịch")
@@ -895,10 +899,22 @@ class _Batch:
         Installment.objects.bulk_create((i for s in self.loans.values() for i in s.installments), batch_size=5000)
         Extension.objects.bulk_create((e for s in self.loans.values() for e in s.extensions), batch_size=2000)
         Freeze.objects.bulk_create((f for s in self.loans.values() for _, f in s.freezes), batch_size=2000)
-        LoanTransaction.objects.bulk_create(
-            (t for s in self.loans.values() for _, t in s.transactions), batch_size=5000
+        now = timezone.now()
+        user_id = self.user.pk if self.user is not None else None
+        _insert_rows(
+            LoanTransaction,
+            ["loan", "kind", "value_date", "amount", "reference", "recorded_at", "recorded_by"],
+            (
+                (t.loan.pk, t.kind, t.value_date, t.amount, t.reference, now, user_id)
+                for s in self.loans.values()
+                for _, t in s.transactions
+            ),
         )
-        SavingsTransaction.objects.bulk_create((t for _, t in self.new_savings), batch_size=5000)
+        _insert_rows(
+            SavingsTransaction,
+            ["member", "kind", "value_date", "amount", "reference", "recorded_at", "recorded_by"],
+            ((t.member.pk, t.kind, t.value_date, t.amount, t.reference, now, user_id) for _, t in self.new_savings),
+        )
         GroupMeeting.objects.bulk_create(self.new_meetings, batch_size=5000)
         Training.objects.bulk_create(self.new_trainings)
         NewsItem.objects.bulk_create(self.new_news)
@@ -934,20 +950,42 @@ class _Batch:
                 InterestBill.objects.filter(loan=state.loan).delete()
             through = self.bills_through or self.today
             bills += [
-                InterestBill(
-                    loan=state.loan,
-                    billed_on=b.billed_on,
-                    period_start=b.period_start,
-                    amount=b.amount,
-                    overdue_amount=b.overdue_amount,
-                )
-                for b in book.bills(through)
+                (state.loan.pk, b.billed_on, b.period_start, b.amount, b.overdue_amount) for b in book.bills(through)
             ]
             through_by_loan[book.bills_complete_through(through)].append(state.loan.pk)
-        InterestBill.objects.bulk_create(bills, batch_size=5000)
+        _insert_rows(InterestBill, ["loan", "billed_on", "period_start", "amount", "overdue_amount"], bills)
         for through, ids in through_by_loan.items():
             for i in range(0, len(ids), 900):
                 Loan.objects.filter(pk__in=ids[i : i + 900]).update(bills_through=through)
+
+
+def _insert_rows(model, fields: list[str], rows, chunk: int = 5000):
+    """Insert validated rows as plain tuples: the model layer adds nothing for these
+    append-only tables but time (a million instances). Values are ints, strings, dates."""
+    ops = connection.ops
+    columns = [model._meta.get_field(f) for f in fields]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        ops.quote_name(model._meta.db_table),
+        ", ".join(ops.quote_name(c.column) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    adapt = [
+        ops.adapt_datetimefield_value
+        if c.get_internal_type() == "DateTimeField"
+        else ops.adapt_datefield_value
+        if c.get_internal_type() == "DateField"
+        else None
+        for c in columns
+    ]
+    batch = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(tuple(v if a is None or v is None else a(v) for v, a in zip(row, adapt, strict=True)))
+            if len(batch) >= chunk:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
 
 
 @transaction.atomic
