@@ -1,0 +1,343 @@
+"""The indicators engine: every figure of DESIGN §4, computed set-based in the database.
+
+Selectors, for the district report and for the pages that reuse it (dashboards per
+association or commune, the quarterly exports, the scorecard):
+
+- `figures_by(dimension, as_of, period=None)` → {key: Figures}: the figures grouped by
+  one dimension ('association', 'commune', 'group', 'program'), by a tuple of them
+  (keys are then tuples of ids) or by () for the whole district (key None).
+- `figure_sets([dimension, ...], as_of, period=None)` → one such dict per dimension, all
+  from a single query.
+- `loan_figures(as_of, period=None, loan_ids=None)` → {loan id: {...}}: the per-loan
+  figures the aggregates are made of.
+- `district_figures(as_of, period=None, by_group=False)` → the object of
+  formats/district-report.md.
+
+Stock figures use the attribution at `as_of`, the year-start outstanding the attribution
+at the year start (31/12 of the previous year, so an association's base is what it held
+then), a period's flows and rates the attribution at the period's last day. A key None
+gathers what has no value for the dimension (direct loans under 'association').
+"""
+
+from dataclasses import dataclass, fields
+from datetime import date
+from fractions import Fraction
+
+from django.db import connection
+
+from groups.models import Association, Commune
+from lending.models import LoanProgram
+from lending.services.bills import ensure_bills_current
+from vbsp_district.money import round_half_up
+
+from .periods import Period
+from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery
+
+__all__ = [
+    "ASSOCIATION_ORDER",
+    "Figures",
+    "Period",
+    "district_figures",
+    "figure_sets",
+    "figures_by",
+    "loan_figures",
+    "ratio",
+]
+
+ASSOCIATION_ORDER = ("HND", "HPN", "CCB", "DTN")
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator rounded half up to 6 decimals; None when the denominator is 0."""
+    if not denominator:
+        return None
+    return round_half_up(Fraction(numerator * 10**6, denominator)) / 10**6
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Totals of one key of a dimension. Amounts in đồng; period fields 0 without a period."""
+
+    outstanding: int = 0
+    entrusted_outstanding: int = 0
+    overdue: int = 0
+    entrusted_overdue: int = 0
+    frozen: int = 0
+    interest_arrears: int = 0
+    loans: int = 0
+    borrowers: int = 0
+    outstanding_year_start: int = 0
+    entrusted_outstanding_year_start: int = 0
+    groups: int = 0
+    members: int = 0
+    savings_balance: int = 0
+    groups_with_savings: int = 0
+    disbursed: int = 0
+    principal_repaid: int = 0
+    principal_written_off: int = 0
+    principal_due: int = 0
+    principal_collected_of_due: int = 0
+    interest_billed: int = 0
+    interest_paid: int = 0
+    interest_applied_current: int = 0
+    interest_arrears_start: int = 0
+    interest_applied_arrears: int = 0
+    interest_arrears_end: int = 0
+
+    @property
+    def direct_outstanding(self) -> int:
+        return self.outstanding - self.entrusted_outstanding
+
+    @property
+    def entrusted_share(self) -> float | None:
+        return ratio(self.entrusted_outstanding, self.outstanding)
+
+    @property
+    def change_since_year_start(self) -> int:
+        return self.outstanding - self.outstanding_year_start
+
+    @property
+    def entrusted_change_since_year_start(self) -> int:
+        return self.entrusted_outstanding - self.entrusted_outstanding_year_start
+
+    @property
+    def overdue_ratio(self) -> float | None:
+        return ratio(self.overdue, self.outstanding)
+
+    @property
+    def entrusted_overdue_ratio(self) -> float | None:
+        return ratio(self.entrusted_overdue, self.entrusted_outstanding)
+
+    @property
+    def principal_collection_rate(self) -> float | None:
+        return ratio(self.principal_collected_of_due, self.principal_due)
+
+    @property
+    def interest_collection_rate(self) -> float | None:
+        return ratio(self.interest_applied_current, self.interest_billed)
+
+    @property
+    def arrears_recovery_rate(self) -> float | None:
+        return ratio(self.interest_applied_arrears, self.interest_arrears_start)
+
+    def period_dict(self, period: Period) -> dict:
+        """The `period` object of the report for these figures."""
+        return {
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "disbursed": self.disbursed,
+            "principal_repaid": self.principal_repaid,
+            "principal_written_off": self.principal_written_off,
+            "principal_due": self.principal_due,
+            "principal_collected_of_due": self.principal_collected_of_due,
+            "principal_collection_rate": self.principal_collection_rate,
+            "interest_billed": self.interest_billed,
+            "interest_paid": self.interest_paid,
+            "interest_applied_current": self.interest_applied_current,
+            "interest_collection_rate": self.interest_collection_rate,
+            "interest_arrears_start": self.interest_arrears_start,
+            "interest_applied_arrears": self.interest_applied_arrears,
+            "arrears_recovery_rate": self.arrears_recovery_rate,
+            "interest_arrears_end": self.interest_arrears_end,
+        }
+
+
+ZERO = Figures()
+_FIELDS = {f.name for f in fields(Figures)}
+
+
+def _period(period) -> Period | None:
+    if period is None or isinstance(period, Period):
+        return period
+    return Period.parse(period)
+
+
+def _dimension(dimension) -> tuple[str, ...]:
+    dims = (dimension,) if isinstance(dimension, str) else tuple(dimension)
+    for dim in dims:
+        if dim not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dim!r}; use one of {DIMENSIONS}")
+    return dims
+
+
+def _last_day(as_of: date, period: Period | None) -> date:
+    return max(as_of, period.end) if period is not None else as_of
+
+
+def figure_sets(dimensions, as_of: date, period=None, *, ensure_bills: bool = True) -> list[dict]:
+    """For each dimension (str, tuple of str, or () for the district): {key: Figures}.
+
+    One query for all of them (plus the bills check). Keys are ids (a tuple of ids for a
+    tuple dimension, None for ()); only keys that have a figure appear.
+    """
+    period = _period(period)
+    dims = [_dimension(d) for d in dimensions]
+    if not dims:
+        return []
+    if ensure_bills:
+        ensure_bills_current(_last_day(as_of, period))
+    query = BookQuery(as_of, period)
+    names = ["dimension", *(f"k{i}" for i in range(len(DIMENSIONS)))]
+    names += list(query.value_columns) + ["borrowers"]
+    results: list[dict] = [{} for _ in dims]
+    with connection.cursor() as cursor:
+        cursor.execute(query.aggregate_sql(dims), query.params)
+        rows = cursor.fetchall()
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        index = values.pop("dimension")
+        keys = tuple(values.pop(f"k{i}") for i in range(len(DIMENSIONS)))[: len(dims[index])]
+        key = None if not keys else keys[0] if len(keys) == 1 else keys
+        results[index][key] = Figures(**{k: int(v or 0) for k, v in values.items()})
+    return results
+
+
+def figures_by(dimension, as_of: date, period=None) -> dict:
+    """{key: Figures} for one dimension; see `figure_sets`."""
+    return figure_sets([dimension], as_of, period)[0]
+
+
+def loan_figures(as_of: date, period=None, loan_ids=None) -> dict[int, dict]:
+    """Per loan: attribution at `as_of` (association_id, commune_id, group_id), program_id,
+    outstanding, frozen, overdue, maturity, interest_balance (arrears > 0, credit < 0),
+    outstanding_year_start and, with a period, the period columns. Loans disbursed after
+    the last day looked at are left out."""
+    period = _period(period)
+    ensure_bills_current(_last_day(as_of, period))
+    query = BookQuery(as_of, period)
+    names = list(LOAN_COLUMNS) + (list(PERIOD_COLUMNS) if period is not None else [])
+    with connection.cursor() as cursor:
+        cursor.execute(query.loan_sql(loan_ids), query.params)
+        rows = cursor.fetchall()
+    result = {}
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        for name, value in values.items():
+            if name == "maturity":
+                if isinstance(value, str):
+                    values[name] = date.fromisoformat(value)
+            elif value is not None:
+                values[name] = int(value)
+        result[values["loan_id"]] = values
+    return result
+
+
+def _groups_active(as_of: date) -> list[tuple]:
+    query = BookQuery(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(query.group_list_sql(), {"d": as_of})
+        return cursor.fetchall()
+
+
+def _organization_row(code: str, name: str, f: Figures, *, entrusted_part: bool = False) -> dict:
+    """A by_association or by_commune row (the commune's also splits out the entrusted part)."""
+    row = {"code": code, "name": name, "outstanding": f.outstanding}
+    if entrusted_part:
+        row["entrusted_outstanding"] = f.entrusted_outstanding
+    row |= {
+        "change_since_year_start": f.change_since_year_start,
+        "overdue": f.overdue,
+        "overdue_ratio": f.overdue_ratio,
+        "frozen": f.frozen,
+        "interest_arrears": f.interest_arrears,
+        "loans": f.loans,
+        "borrowers": f.borrowers,
+        "groups": f.groups,
+        "savings_balance": f.savings_balance,
+        "groups_with_savings": f.groups_with_savings,
+    }
+    return row
+
+
+def district_figures(as_of: date, period=None, by_group: bool = False) -> dict:
+    """The district report (formats/district-report.md): JSON-ready, keys in order.
+
+    A fixed number of queries whatever the size of the book: the bills check, one
+    aggregate query for every dimension, the associations, communes and programs, and
+    with `by_group` the list of groups.
+    """
+    period = _period(period)
+    dims = [(), ("association",), ("commune",), ("program",)] + ([("group",)] if by_group else [])
+    sets = figure_sets(dims, as_of, period)
+    total, by_association, by_commune, by_program = sets[:4]
+    total = total.get(None, ZERO)
+
+    def with_period(row: dict, f: Figures) -> dict:
+        if period is not None:
+            row["period"] = f.period_dict(period)
+        return row
+
+    report = {
+        "as_of": as_of.isoformat(),
+        "portfolio": {
+            "outstanding": total.outstanding,
+            "entrusted_outstanding": total.entrusted_outstanding,
+            "direct_outstanding": total.direct_outstanding,
+            "entrusted_share": total.entrusted_share,
+            "outstanding_year_start": total.outstanding_year_start,
+            "entrusted_outstanding_year_start": total.entrusted_outstanding_year_start,
+            "entrusted_change_since_year_start": total.entrusted_change_since_year_start,
+            "overdue": total.overdue,
+            "overdue_ratio": total.overdue_ratio,
+            "entrusted_overdue": total.entrusted_overdue,
+            "entrusted_overdue_ratio": total.entrusted_overdue_ratio,
+            "frozen": total.frozen,
+            "interest_arrears": total.interest_arrears,
+            "loans": total.loans,
+            "borrowers": total.borrowers,
+            "groups": total.groups,
+            "savings_balance": total.savings_balance,
+            "groups_with_savings": total.groups_with_savings,
+        },
+    }
+
+    associations = {a.code: a for a in Association.objects.filter(code__in=ASSOCIATION_ORDER)}
+    report["by_association"] = []
+    for code in ASSOCIATION_ORDER:
+        association = associations.get(code)
+        f = by_association.get(association.pk, ZERO) if association else ZERO
+        row = _organization_row(code, association.name if association else code, f)
+        report["by_association"].append(with_period(row, f))
+
+    report["by_commune"] = []
+    for commune in Commune.objects.order_by("code"):
+        f = by_commune.get(commune.pk, ZERO)
+        row = _organization_row(commune.code, commune.name, f, entrusted_part=True)
+        report["by_commune"].append(with_period(row, f))
+
+    programs = LoanProgram.objects.filter(loans__disbursed_on__lte=_last_day(as_of, period))
+    report["by_program"] = []
+    for program in programs.distinct().order_by("code"):
+        f = by_program.get(program.pk, ZERO)
+        row = {
+            "code": program.code,
+            "name": program.name,
+            "outstanding": f.outstanding,
+            "overdue": f.overdue,
+            "frozen": f.frozen,
+            "loans": f.loans,
+            "borrowers": f.borrowers,
+        }
+        report["by_program"].append(with_period(row, f))
+
+    if by_group:
+        by_group_figures = sets[4]
+        report["by_group"] = []
+        for group_id, code, _name, commune_code, association_code in _groups_active(as_of):
+            f = by_group_figures.get(group_id, ZERO)
+            row = {
+                "code": code,
+                "commune_code": commune_code,
+                "association_code": association_code,
+                "outstanding": f.outstanding,
+                "overdue": f.overdue,
+                "members": f.members,
+                "borrowers": f.borrowers,
+                "savings_balance": f.savings_balance,
+            }
+            report["by_group"].append(with_period(row, f))
+
+    if period is not None:
+        report["period"] = total.period_dict(period)
+    return report

@@ -1,0 +1,556 @@
+"""The SQL of the rules of the book (DESIGN §4), set-based, for SQLite and PostgreSQL.
+
+`BookQuery` assembles one statement out of common table expressions:
+
+- the ledger (reversed rows and reversal rows left out) summed per loan at every date the
+  report needs, the stored interest bills likewise;
+- per loan at D: outstanding, frozen, the effective schedule and overdue under the
+  program's rule, the interest balance; the outstanding at the year start;
+- per loan over a period P = [s, e]: flows, the principal waterfall (cumulative sums turned
+  into intervals, then interval overlaps) and the interest applied loan by loan;
+- the attribution of every loan (and of savings) at D, at the year start and at e;
+- `facts`: one row per (loan, facet) and per group carrying its keys and figures, that the
+  final SELECTs group by any dimension.
+
+Portable SQL only: CTEs, window functions, CASE in place of LEAST/GREATEST, dates passed
+as named parameters (never computed in SQL). The statement's shape depends on the
+request, never on the data: one query, whatever the number of loans.
+"""
+
+from datetime import date
+
+from lending.models import Channel, LoanTransaction, OverdueRule, SavingsTransaction
+
+K = LoanTransaction.Kind
+DISBURSEMENT = f"'{K.DISBURSEMENT.value}'"
+PRINCIPAL = f"'{K.PRINCIPAL.value}'"
+PRINCIPAL_WRITE_OFF = f"'{K.PRINCIPAL_WRITE_OFF.value}'"
+INTEREST = f"'{K.INTEREST.value}'"
+INTEREST_WRITE_OFF = f"'{K.INTEREST_WRITE_OFF.value}'"
+ENTRUSTED = f"'{Channel.ENTRUSTED.value}'"
+INSTALLMENT_RULE = f"'{OverdueRule.INSTALLMENT.value}'"
+DEPOSIT = f"'{SavingsTransaction.Kind.DEPOSIT.value}'"
+
+# Key columns of `facts`: the dimensions a figure can be grouped by.
+DIMENSIONS = ("association", "commune", "group", "program")
+
+STOCK_COLUMNS = (
+    "outstanding",
+    "entrusted_outstanding",
+    "overdue",
+    "entrusted_overdue",
+    "frozen",
+    "interest_arrears",
+    "loans",
+    "outstanding_year_start",
+    "entrusted_outstanding_year_start",
+    "groups",
+    "members",
+    "savings_balance",
+    "groups_with_savings",
+)
+PERIOD_COLUMNS = (
+    "disbursed",
+    "principal_repaid",
+    "principal_written_off",
+    "principal_due",
+    "principal_collected_of_due",
+    "interest_billed",
+    "interest_paid",
+    "interest_applied_current",
+    "interest_arrears_start",
+    "interest_applied_arrears",
+    "interest_arrears_end",
+)
+# Per-loan columns of `BookQuery.loan_sql`.
+LOAN_COLUMNS = (
+    "loan_id",
+    "association_id",
+    "commune_id",
+    "group_id",
+    "program_id",
+    "outstanding",
+    "frozen",
+    "overdue",
+    "maturity",
+    "interest_balance",
+    "outstanding_year_start",
+)
+
+
+def least(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} <= {b} THEN {a} ELSE {b} END)"
+
+
+def greatest(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} >= {b} THEN {a} ELSE {b} END)"
+
+
+def positive(a: str) -> str:
+    return f"(CASE WHEN {a} > 0 THEN {a} ELSE 0 END)"
+
+
+def sum_if(condition: str, value: str = "amount") -> str:
+    return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+
+
+def year_start(as_of: date) -> date:
+    """31/12 of the year before `as_of`: the base of 'change since year start'."""
+    return date(as_of.year - 1, 12, 31)
+
+
+class BookQuery:
+    """Builds the statement for stock figures at `as_of` and, optionally, a period's flows.
+
+    Parameters are named (`%(d)s`, ...): D, the year start, s, e, s − 1, and `hi`, the last
+    day any figure looks at.
+    """
+
+    def __init__(self, as_of: date, period=None):
+        self.as_of = as_of
+        self.period = period
+        self.params = {"d": as_of, "y0": year_start(as_of), "hi": as_of}
+        if period is not None:
+            self.params.update(
+                s=period.start, e=period.end, s1=period.day_before, hi=max(as_of, period.end)
+            )
+        self.ctes: dict[str, str] = {}
+        self._build()
+
+    # -- assembly ---------------------------------------------------------------------
+    def _cte(self, name: str, sql: str):
+        self.ctes[name] = sql
+
+    def _with(self) -> str:
+        return "WITH " + ",\n".join(f"{name} AS (\n{sql}\n)" for name, sql in self.ctes.items())
+
+    def _same_date(self, role: str) -> str:
+        """The first date role with the same day, so equal dates share one attribution."""
+        for earlier in ("d", "y0", "e"):
+            if earlier in self.params and self.params[earlier] == self.params[role]:
+                return earlier
+        return role
+
+    def _build(self):
+        self._ledger()
+        self._stock()
+        if self.period is not None:
+            self._waterfall()
+            self._interest_period()
+        roles = ["d", "y0"] + (["e"] if self.period is not None else [])
+        for role in dict.fromkeys(self._same_date(r) for r in roles):
+            self._attribution(role)
+        self._groups_and_savings()
+        self._facts()
+
+    # -- the ledger and the bills, summed per loan --------------------------------------
+    def _ledger(self):
+        principal_out = f"kind IN ({PRINCIPAL}, {PRINCIPAL_WRITE_OFF})"
+        interest_out = f"kind IN ({INTEREST}, {INTEREST_WRITE_OFF})"
+        self._cte(
+            "live_txn",
+            """SELECT t.id, t.loan_id, t.kind, t.value_date, t.amount
+FROM lending_loantransaction t
+WHERE t.value_date <= %(hi)s AND t.reverses_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM lending_loantransaction r WHERE r.reverses_id = t.id)""",
+        )
+        columns = [
+            f"{sum_if(f'kind = {DISBURSEMENT} AND value_date <= %(d)s')} AS disbursed_d",
+            f"{sum_if(f'{principal_out} AND value_date <= %(d)s')} AS principal_settled_d",
+            f"{sum_if(f'{interest_out} AND value_date <= %(d)s')} AS interest_settled_d",
+            f"{sum_if(f'kind = {DISBURSEMENT} AND value_date <= %(y0)s')} AS disbursed_y0",
+            f"{sum_if(f'{principal_out} AND value_date <= %(y0)s')} AS principal_settled_y0",
+        ]
+        bill_columns = [f"{sum_if('billed_on <= %(d)s')} AS billed_d"]
+        if self.period is not None:
+            in_p = "value_date >= %(s)s AND value_date <= %(e)s"
+            columns += [
+                f"{sum_if(f'{interest_out} AND value_date <= %(s1)s')} AS interest_settled_s1",
+                f"{sum_if(f'{interest_out} AND value_date <= %(e)s')} AS interest_settled_e",
+                f"{sum_if(f'kind = {DISBURSEMENT} AND {in_p}')} AS disbursed_p",
+                f"{sum_if(f'kind = {PRINCIPAL} AND {in_p}')} AS repaid_p",
+                f"{sum_if(f'kind = {PRINCIPAL_WRITE_OFF} AND {in_p}')} AS written_off_p",
+                f"{sum_if(f'kind = {INTEREST} AND {in_p}')} AS interest_paid_p",
+            ]
+            bill_columns += [
+                f"{sum_if('billed_on <= %(s1)s')} AS billed_s1",
+                f"{sum_if('billed_on <= %(e)s')} AS billed_e",
+                f"{sum_if('billed_on >= %(s)s AND billed_on <= %(e)s')} AS billed_p",
+            ]
+        self._cte(
+            "ledger",
+            "SELECT loan_id,\n  " + ",\n  ".join(columns) + "\nFROM live_txn GROUP BY loan_id",
+        )
+        self._cte(
+            "bills",
+            "SELECT loan_id,\n  "
+            + ",\n  ".join(bill_columns)
+            + "\nFROM lending_interestbill WHERE billed_on <= %(hi)s GROUP BY loan_id",
+        )
+
+    def _schedule(self, role: str):
+        """Each installment's effective due date: its latest extension decided by the date."""
+        self._cte(
+            f"extension_{role}",
+            f"""SELECT installment_id, new_due_on FROM (
+  SELECT x.installment_id, x.new_due_on,
+    ROW_NUMBER() OVER (PARTITION BY x.installment_id ORDER BY x.decided_on DESC, x.id DESC) AS rn
+  FROM lending_extension x WHERE x.decided_on <= %({role})s
+) ranked WHERE rn = 1""",
+        )
+        self._cte(
+            f"schedule_{role}",
+            f"""SELECT i.id AS installment_id, i.loan_id, i.due_on, i.principal,
+  COALESCE(x.new_due_on, i.due_on) AS due
+FROM lending_installment i LEFT JOIN extension_{role} x ON x.installment_id = i.id""",
+        )
+
+    # -- stock figures at D ----------------------------------------------------------------
+    def _stock(self):
+        self._schedule("d")
+        self._cte(
+            "schedule_totals_d",
+            f"""SELECT loan_id, MAX(due) AS maturity, {sum_if('due < %(d)s', 'principal')} AS due_before
+FROM schedule_d GROUP BY loan_id""",
+        )
+        self._cte(
+            "freezes_d",
+            """SELECT loan_id, SUM(amount) AS amount FROM lending_freeze
+WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s) GROUP BY loan_id""",
+        )
+        self._cte(
+            "loan_stock",
+            """SELECT l.id AS loan_id, l.member_id, l.program_id, l.channel, p.overdue_rule,
+  COALESCE(g.disbursed_d, 0) - COALESCE(g.principal_settled_d, 0) AS outstanding,
+  COALESCE(g.principal_settled_d, 0) AS principal_settled,
+  COALESCE(fz.amount, 0) AS in_force,
+  sc.maturity, COALESCE(sc.due_before, 0) AS due_before,
+  COALESCE(b.billed_d, 0) - COALESCE(g.interest_settled_d, 0) AS interest_balance,
+  COALESCE(g.disbursed_y0, 0) - COALESCE(g.principal_settled_y0, 0) AS outstanding_year_start
+FROM lending_loan l
+JOIN lending_loanprogram p ON p.id = l.program_id
+LEFT JOIN ledger g ON g.loan_id = l.id
+LEFT JOIN bills b ON b.loan_id = l.id
+LEFT JOIN freezes_d fz ON fz.loan_id = l.id
+LEFT JOIN schedule_totals_d sc ON sc.loan_id = l.id
+WHERE l.disbursed_on <= %(hi)s""",
+        )
+        self._cte(
+            "loan_frozen",
+            f"SELECT ls.*, {least('ls.in_force', positive('ls.outstanding'))} AS frozen FROM loan_stock ls",
+        )
+        free = "(outstanding - frozen)"
+        late = "(due_before - principal_settled - frozen)"
+        self._cte(
+            "loan_position",
+            f"""SELECT loan_id, member_id, program_id, channel, outstanding, frozen, maturity,
+  interest_balance, outstanding_year_start,
+  CASE WHEN {free} <= 0 THEN 0
+       WHEN overdue_rule = {INSTALLMENT_RULE} THEN {least(positive(late), free)}
+       WHEN maturity IS NOT NULL AND maturity < %(d)s THEN {free}
+       ELSE 0 END AS overdue
+FROM loan_frozen""",
+        )
+
+    # -- period figures --------------------------------------------------------------------
+    def _waterfall(self):
+        """principal_due and principal_collected_of_due over P, loan by loan.
+
+        Installments (schedule at e, by effective due, contract due, id) and the principal
+        settlements ≤ e (by value date, repayments before write-offs, id) are laid end to
+        end as intervals of cumulated đồng; an installment is covered by the settlements
+        whose interval overlaps its own, by the length of the overlap.
+        """
+        role = "d" if self.params["e"] == self.params["d"] else "e"
+        if role == "e":
+            self._schedule("e")
+        self._cte(
+            "installment_span",
+            f"""SELECT loan_id, installment_id, due, principal,
+  SUM(principal) OVER (PARTITION BY loan_id ORDER BY due, due_on, installment_id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS span_end
+FROM schedule_{role}""",
+        )
+        self._cte(
+            "due_in_period",
+            """SELECT loan_id, installment_id, principal, span_end - principal AS span_start, span_end
+FROM installment_span WHERE due >= %(s)s AND due <= %(e)s""",
+        )
+        self._cte(
+            "settlement_span",
+            f"""SELECT loan_id, kind, span_end - amount AS span_start, span_end FROM (
+  SELECT loan_id, kind, amount,
+    SUM(amount) OVER (PARTITION BY loan_id
+                      ORDER BY value_date, CASE WHEN kind = {PRINCIPAL} THEN 0 ELSE 1 END, id
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS span_end
+  FROM live_txn WHERE kind IN ({PRINCIPAL}, {PRINCIPAL_WRITE_OFF}) AND value_date <= %(e)s
+) settlements""",
+        )
+        overlap = (
+            f"({least('d.span_end', 'p.span_end')} - {greatest('d.span_start', 'p.span_start')})"
+        )
+        self._cte(
+            "installment_cover",
+            f"""SELECT d.installment_id,
+  {sum_if(f'p.kind = {PRINCIPAL}', overlap)} AS repaid,
+  {sum_if(f'p.kind = {PRINCIPAL_WRITE_OFF}', overlap)} AS written_off
+FROM due_in_period d
+JOIN settlement_span p
+  ON p.loan_id = d.loan_id AND p.span_start < d.span_end AND p.span_end > d.span_start
+GROUP BY d.installment_id""",
+        )
+        self._cte(
+            "principal_due_p",
+            """SELECT d.loan_id,
+  SUM(d.principal - COALESCE(c.written_off, 0)) AS principal_due,
+  SUM(COALESCE(c.repaid, 0)) AS principal_collected_of_due
+FROM due_in_period d LEFT JOIN installment_cover c ON c.installment_id = d.installment_id
+GROUP BY d.loan_id""",
+        )
+
+    def _interest_period(self):
+        self._cte(
+            "loan_period_base",
+            """SELECT l.id AS loan_id, l.member_id, l.program_id, l.channel,
+  COALESCE(g.disbursed_p, 0) AS disbursed,
+  COALESCE(g.repaid_p, 0) AS principal_repaid,
+  COALESCE(g.written_off_p, 0) AS principal_written_off,
+  COALESCE(pd.principal_due, 0) AS principal_due,
+  COALESCE(pd.principal_collected_of_due, 0) AS principal_collected_of_due,
+  COALESCE(b.billed_p, 0) AS interest_billed,
+  COALESCE(g.interest_paid_p, 0) AS interest_paid,
+  COALESCE(b.billed_s1, 0) - COALESCE(g.interest_settled_s1, 0) AS balance_start,
+  COALESCE(b.billed_e, 0) - COALESCE(g.interest_settled_e, 0) AS balance_end
+FROM lending_loan l
+LEFT JOIN ledger g ON g.loan_id = l.id
+LEFT JOIN bills b ON b.loan_id = l.id
+LEFT JOIN principal_due_p pd ON pd.loan_id = l.id
+WHERE l.disbursed_on <= %(hi)s""",
+        )
+        # credit_start = max(0, −balance_start); what is available to apply = paid + credit.
+        self._cte(
+            "loan_period_credit",
+            f"""SELECT lb.*, {positive('lb.balance_start')} AS interest_arrears_start,
+  lb.interest_paid + {positive('-lb.balance_start')} AS available
+FROM loan_period_base lb""",
+        )
+        self._cte(
+            "loan_period_current",
+            f"""SELECT lc.*, {least('lc.available', 'lc.interest_billed')} AS interest_applied_current
+FROM loan_period_credit lc""",
+        )
+        self._cte(
+            "loan_period",
+            f"""SELECT loan_id, member_id, program_id, channel, disbursed, principal_repaid,
+  principal_written_off, principal_due, principal_collected_of_due, interest_billed,
+  interest_paid, interest_applied_current, interest_arrears_start,
+  {least('available - interest_applied_current', 'interest_arrears_start')} AS interest_applied_arrears,
+  {positive('balance_end')} AS interest_arrears_end
+FROM loan_period_current""",
+        )
+
+    # -- attribution -------------------------------------------------------------------------
+    def _attribution(self, role: str):
+        """Group, commune and association of every loan at the date `role`.
+
+        An entrusted loan follows its member's group at the date (left_on inclusive) or the
+        last group before it; the group's association is its latest assignment in force, or
+        its first one. A direct loan belongs to its member's commune only.
+        """
+        day = f"%({role})s"
+        self._cte(
+            f"member_group_{role}",
+            f"""SELECT member_id, group_id,
+  CASE WHEN left_on IS NULL OR left_on >= {day} THEN 1 ELSE 0 END AS in_force
+FROM (
+  SELECT ms.member_id, ms.group_id, ms.left_on,
+    ROW_NUMBER() OVER (PARTITION BY ms.member_id ORDER BY ms.joined_on DESC, ms.id DESC) AS rn
+  FROM groups_membership ms WHERE ms.joined_on <= {day}
+) ranked WHERE rn = 1""",
+        )
+        self._cte(
+            f"group_association_{role}",
+            f"""SELECT group_id, association_id FROM (
+  SELECT ga.group_id, ga.association_id,
+    ROW_NUMBER() OVER (
+      PARTITION BY ga.group_id
+      ORDER BY CASE WHEN ga.effective_on <= {day} THEN 0 ELSE 1 END,
+               CASE WHEN ga.effective_on <= {day} THEN ga.effective_on END DESC,
+               ga.effective_on, ga.id
+    ) AS rn
+  FROM groups_groupassignment ga
+) ranked WHERE rn = 1""",
+        )
+        self._cte(
+            f"loan_attribution_{role}",
+            f"""SELECT l.id AS loan_id,
+  CASE WHEN l.channel = {ENTRUSTED} THEN mg.group_id END AS group_id,
+  CASE WHEN l.channel = {ENTRUSTED} AND sg.commune_id IS NOT NULL THEN sg.commune_id
+       ELSE m.commune_id END AS commune_id,
+  CASE WHEN l.channel = {ENTRUSTED} THEN ga.association_id END AS association_id
+FROM lending_loan l
+JOIN groups_member m ON m.id = l.member_id
+LEFT JOIN member_group_{role} mg ON mg.member_id = l.member_id
+LEFT JOIN groups_savingsgroup sg ON sg.id = mg.group_id
+LEFT JOIN group_association_{role} ga ON ga.group_id = mg.group_id
+WHERE l.disbursed_on <= %(hi)s""",
+        )
+
+    # -- groups and savings at D ---------------------------------------------------------------
+    def _groups_and_savings(self):
+        self._cte(
+            "savings_d",
+            f"""SELECT t.member_id, SUM(CASE WHEN t.kind = {DEPOSIT} THEN t.amount ELSE -t.amount END) AS balance
+FROM lending_savingstransaction t
+WHERE t.value_date <= %(d)s AND t.reverses_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM lending_savingstransaction r WHERE r.reverses_id = t.id)
+GROUP BY t.member_id""",
+        )
+        self._cte(
+            "group_members_d",
+            """SELECT member_id, group_id FROM member_group_d WHERE in_force = 1""",
+        )
+        self._cte(
+            "group_totals_d",
+            """SELECT sg.id AS group_id, sg.commune_id, ga.association_id,
+  CASE WHEN sg.dissolved_on IS NULL OR sg.dissolved_on > %(d)s THEN 1 ELSE 0 END AS active,
+  COUNT(gm.member_id) AS members,
+  COALESCE(SUM(sv.balance), 0) AS savings
+FROM groups_savingsgroup sg
+LEFT JOIN group_association_d ga ON ga.group_id = sg.id
+LEFT JOIN group_members_d gm ON gm.group_id = sg.id
+LEFT JOIN savings_d sv ON sv.member_id = gm.member_id
+WHERE sg.founded_on <= %(d)s
+GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
+        )
+
+    # -- facts: one row per (loan, facet) and per group, keyed by every dimension --------------
+    def _facts(self):
+        entrusted = f"l.channel = {ENTRUSTED}"
+        y0 = self._same_date("y0")
+        e = self._same_date("e") if self.period is not None else None
+        branches = [
+            self._facet(
+                "loan_position l",
+                "d",
+                {
+                    "program_id": "l.program_id",
+                    "borrower_id": "CASE WHEN l.outstanding > 0 THEN l.member_id END",
+                    "outstanding": "l.outstanding",
+                    "entrusted_outstanding": f"CASE WHEN {entrusted} THEN l.outstanding ELSE 0 END",
+                    "overdue": "l.overdue",
+                    "entrusted_overdue": f"CASE WHEN {entrusted} THEN l.overdue ELSE 0 END",
+                    "frozen": "l.frozen",
+                    "interest_arrears": positive("l.interest_balance"),
+                    "loans": "CASE WHEN l.outstanding > 0 THEN 1 ELSE 0 END",
+                },
+            ),
+            self._facet(
+                "loan_position l",
+                y0,
+                {
+                    "program_id": "l.program_id",
+                    "outstanding_year_start": "l.outstanding_year_start",
+                    "entrusted_outstanding_year_start": (
+                        f"CASE WHEN {entrusted} THEN l.outstanding_year_start ELSE 0 END"
+                    ),
+                },
+            ),
+        ]
+        if e is not None:
+            branches.append(
+                self._facet(
+                    "loan_period l",
+                    e,
+                    {"program_id": "l.program_id"} | {c: f"l.{c}" for c in PERIOD_COLUMNS},
+                )
+            )
+        branches.append(
+            self._select(
+                "group_totals_d g",
+                {
+                    "association_id": "g.association_id",
+                    "commune_id": "g.commune_id",
+                    "group_id": "g.group_id",
+                    "groups": "g.active",
+                    "members": "g.members",
+                    "savings_balance": "g.savings",
+                    "groups_with_savings": "CASE WHEN g.active = 1 AND g.savings > 0 THEN 1 ELSE 0 END",
+                },
+            )
+        )
+        # Savings of members in no group at D belong to their commune alone.
+        branches.append(
+            self._select(
+                """savings_d sv JOIN groups_member m ON m.id = sv.member_id
+  LEFT JOIN group_members_d gm ON gm.member_id = sv.member_id""",
+                {"commune_id": "m.commune_id", "savings_balance": "sv.balance"},
+                where="gm.member_id IS NULL",
+            )
+        )
+        self._cte("facts", "\nUNION ALL\n".join(branches))
+
+    def _facet(self, source: str, role: str, values: dict) -> str:
+        return self._select(
+            f"{source} JOIN loan_attribution_{role} a ON a.loan_id = l.loan_id",
+            {"association_id": "a.association_id", "commune_id": "a.commune_id", "group_id": "a.group_id"}
+            | values,
+        )
+
+    def _select(self, source: str, values: dict, where: str | None = None) -> str:
+        keys = [f"{d}_id" for d in DIMENSIONS] + ["borrower_id"]
+        columns = [f"{values.get(k, 'CAST(NULL AS BIGINT)')} AS {k}" for k in keys]
+        columns += [f"{values.get(c, '0')} AS {c}" for c in self.value_columns]
+        sql = "SELECT " + ",\n  ".join(columns) + f"\nFROM {source}"
+        return sql + (f"\nWHERE {where}" if where else "")
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        return STOCK_COLUMNS + (PERIOD_COLUMNS if self.period is not None else ())
+
+    # -- statements ----------------------------------------------------------------------------
+    def aggregate_sql(self, dimensions: list[tuple[str, ...]]) -> str:
+        """One row per key of each requested dimension tuple: (index, k1..k4, figures...)."""
+        width = len(DIMENSIONS)
+        selects = []
+        for index, dims in enumerate(dimensions):
+            for dim in dims:
+                if dim not in DIMENSIONS:
+                    raise ValueError(f"unknown dimension {dim!r}; use one of {DIMENSIONS}")
+            keys = [f"{d}_id" for d in dims]
+            key_columns = keys + ["CAST(NULL AS BIGINT)"] * (width - len(keys))
+            columns = [f"{index} AS dimension"]
+            columns += [f"{k} AS k{i}" for i, k in enumerate(key_columns)]
+            columns += [f"SUM({c}) AS {c}" for c in self.value_columns]
+            columns.append("COUNT(DISTINCT borrower_id) AS borrowers")
+            sql = "SELECT " + ", ".join(columns) + " FROM facts"
+            if keys:
+                sql += " GROUP BY " + ", ".join(keys)
+            selects.append(sql)
+        return self._with() + "\n" + "\nUNION ALL\n".join(selects)
+
+    def loan_sql(self, loan_ids: list[int] | None = None) -> str:
+        """One row per loan: its attribution at D, stock figures and period figures."""
+        from_attribution = {"association_id", "commune_id", "group_id"}
+        columns = [f"a.{c}" if c in from_attribution else f"l.{c}" for c in LOAN_COLUMNS]
+        source = "loan_position l JOIN loan_attribution_d a ON a.loan_id = l.loan_id"
+        if self.period is not None:
+            columns += [f"p.{c}" for c in PERIOD_COLUMNS]
+            source += " JOIN loan_period p ON p.loan_id = l.loan_id"
+        sql = self._with() + "\nSELECT " + ", ".join(columns) + f" FROM {source}"
+        if loan_ids is not None:
+            sql += " WHERE l.loan_id IN (" + (", ".join(str(int(i)) for i in loan_ids) or "NULL") + ")"
+        return sql + " ORDER BY l.loan_id"
+
+    def group_list_sql(self) -> str:
+        """Groups active at D, by code, with their commune and association codes at D."""
+        return f"""WITH group_association_d AS (
+{self.ctes["group_association_d"]}
+)
+SELECT sg.id, sg.code, sg.name, c.code AS commune_code, a.code AS association_code
+FROM groups_savingsgroup sg
+JOIN groups_commune c ON c.id = sg.commune_id
+LEFT JOIN group_association_d ga ON ga.group_id = sg.id
+LEFT JOIN groups_association a ON a.id = ga.association_id
+WHERE sg.founded_on <= %(d)s AND (sg.dissolved_on IS NULL OR sg.dissolved_on > %(d)s)
+ORDER BY sg.code"""
