@@ -63,8 +63,13 @@ def commune_create(
     if not isinstance(transaction_day, int) or not 1 <= transaction_day <= 31:
         refuse("transaction_day", "Ngày giao dịch xã phải từ 1 đến 31.")
     commune = _create_unique(
-        Commune, "code", f"Mã xã {code} đã có trong hệ thống.",
-        code=code, name=name.strip(), kind=kind, transaction_day=transaction_day,
+        Commune,
+        "code",
+        f"Mã xã {code} đã có trong hệ thống.",
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        transaction_day=transaction_day,
     )
     CommuneAssociation.objects.bulk_create(
         CommuneAssociation(commune=commune, association=a) for a in Association.objects.all()
@@ -247,16 +252,11 @@ def _check_membership(member: Member, group: SavingsGroup, joined_on: date, left
     if joined_on < group.founded_on:
         refuse(
             "joined_on",
-            f"Ngày vào tổ {vn_date(joined_on)} trước ngày thành lập tổ "
-            f"({vn_date(group.founded_on)}).",
+            f"Ngày vào tổ {vn_date(joined_on)} trước ngày thành lập tổ ({vn_date(group.founded_on)}).",
         )
-    if group.dissolved_on and (
-        joined_on > group.dissolved_on or left_on is None or left_on > group.dissolved_on
-    ):
+    if group.dissolved_on and (joined_on > group.dissolved_on or left_on is None or left_on > group.dissolved_on):
         refuse("group", f"Tổ {group.code} đã giải thể ngày {vn_date(group.dissolved_on)}.")
-    clash = Membership.objects.filter(member=member).filter(
-        Q(left_on__isnull=True) | Q(left_on__gte=joined_on)
-    )
+    clash = Membership.objects.filter(member=member).filter(Q(left_on__isnull=True) | Q(left_on__gte=joined_on))
     if left_on is not None:
         clash = clash.filter(joined_on__lte=left_on)
     if exclude is not None:
@@ -273,7 +273,11 @@ def _check_membership(member: Member, group: SavingsGroup, joined_on: date, left
 
 @transaction.atomic
 def membership_add(
-    *, member: Member, group: SavingsGroup, joined_on: date, left_on: date | None = None,
+    *,
+    member: Member,
+    group: SavingsGroup,
+    joined_on: date,
+    left_on: date | None = None,
     acting_user,
 ) -> Membership:
     """Put a member in a group for [joined_on, left_on]; periods never overlap."""
@@ -282,9 +286,7 @@ def membership_add(
     group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
     _not_future("joined_on", joined_on, "Ngày vào tổ")
     _check_membership(member, group, joined_on, left_on)
-    membership = Membership.objects.create(
-        member=member, group=group, joined_on=joined_on, left_on=left_on
-    )
+    membership = Membership.objects.create(member=member, group=group, joined_on=joined_on, left_on=left_on)
     audit_record(
         user=acting_user,
         action="membership.add",
@@ -296,20 +298,19 @@ def membership_add(
 
 
 @transaction.atomic
-def member_move(
-    *, member: Member, group: SavingsGroup, moved_on: date, acting_user
-) -> Membership:
+def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_user) -> Membership:
     """Move a member to another group: the old period ends the day before `moved_on`."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
     _not_future("moved_on", moved_on, "Ngày chuyển tổ")
-    current = (
-        Membership.objects.filter(member=member, left_on__isnull=True)
-        .select_related("group")
-        .first()
-    )
+    current = Membership.objects.filter(member=member, left_on__isnull=True).select_related("group").first()
     if current is None:
         refuse("member", "Tổ viên hiện không thuộc tổ nào.")
+    if group.commune_id != member.commune_id:
+        refuse(
+            "group",
+            f"Tổ {group.code} thuộc xã khác; chuyển hộ sang xã khác là thủ tục chuyển hộ khẩu, không phải chuyển tổ.",
+        )
     if current.group_id == group.id:
         refuse("group", f"Tổ viên đã ở tổ {group.code}.")
     if moved_on <= current.joined_on:
@@ -352,7 +353,11 @@ def membership_end(*, member: Member, left_on: date, acting_user) -> Membership:
 
 @transaction.atomic
 def meeting_record(
-    *, group: SavingsGroup, held_on: date, attendees: int | None = None, notes: str = "",
+    *,
+    group: SavingsGroup,
+    held_on: date,
+    attendees: int | None = None,
+    notes: str = "",
     acting_user,
 ) -> GroupMeeting:
     """Record a group meeting."""
@@ -363,9 +368,7 @@ def meeting_record(
         refuse("held_on", f"Tổ {group.code} đã có buổi họp ngày {vn_date(held_on)}.")
     if attendees is not None and attendees < 0:
         refuse("attendees", "Số người dự không được âm.")
-    meeting = GroupMeeting.objects.create(
-        group=group, held_on=held_on, attendees=attendees, notes=notes
-    )
+    meeting = GroupMeeting.objects.create(group=group, held_on=held_on, attendees=attendees, notes=notes)
     audit_record(
         user=acting_user,
         action="meeting.record",

@@ -40,9 +40,7 @@ def _check_reference(reference):
 def principal_path(loan: Loan) -> list[tuple[date, int]]:
     """The loan's outstanding as dated deltas: + disbursements, − repayments, − write-offs."""
     sign = {Kind.DISBURSEMENT: 1, Kind.PRINCIPAL: -1, Kind.PRINCIPAL_WRITE_OFF: -1}
-    rows = effective_loan_transactions(loan=loan, kind__in=list(sign)).values_list(
-        "kind", "value_date", "amount"
-    )
+    rows = effective_loan_transactions(loan=loan, kind__in=list(sign)).values_list("kind", "value_date", "amount")
     return [(d, sign[k] * a) for k, d, a in rows]
 
 
@@ -83,6 +81,13 @@ def _existing_by_reference(model, owner: dict, reference, kind, value_date, amou
     existing = model.objects.filter(reference=reference, **owner).first()
     if existing is None:
         return None
+    if model.objects.filter(reverses=existing).exists():
+        # A voucher number stays with the row it was posted on, even once reversed:
+        # returning that row would tell the caller a reversed posting counts.
+        refuse(
+            "reference",
+            f"Số chứng từ {reference} thuộc giao dịch đã bị hủy; dùng số chứng từ mới cho bút toán điều chỉnh.",
+        )
     if (existing.kind, existing.value_date, existing.amount) == (kind, value_date, amount):
         return existing
     refuse(
@@ -115,12 +120,8 @@ def loan_transaction_post(
     if not isinstance(value_date, date):
         refuse("value_date", "Ngày giao dịch không hợp lệ.")
     reference = _check_reference(reference)
-    loan = Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(
-        pk=loan.pk
-    )
-    existing = _existing_by_reference(
-        LoanTransaction, {"loan": loan}, reference, kind, value_date, amount
-    )
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(pk=loan.pk)
+    existing = _existing_by_reference(LoanTransaction, {"loan": loan}, reference, kind, value_date, amount)
     if existing is not None:
         return existing
     check_day(value_date, "value_date", "Ngày giao dịch")
@@ -153,39 +154,49 @@ def loan_transaction_post(
 def repayment_post(*, loan, amount, value_date, reference=None, acting_user) -> LoanTransaction:
     """Thu nợ gốc: a principal repayment."""
     return loan_transaction_post(
-        loan=loan, kind=Kind.PRINCIPAL, amount=amount, value_date=value_date,
-        reference=reference, acting_user=acting_user,
+        loan=loan,
+        kind=Kind.PRINCIPAL,
+        amount=amount,
+        value_date=value_date,
+        reference=reference,
+        acting_user=acting_user,
     )
 
 
-def interest_payment_post(
-    *, loan, amount, value_date, reference=None, acting_user
-) -> LoanTransaction:
+def interest_payment_post(*, loan, amount, value_date, reference=None, acting_user) -> LoanTransaction:
     """Thu lãi: an interest payment; beyond the bills it is kept as credit (prepaid)."""
     return loan_transaction_post(
-        loan=loan, kind=Kind.INTEREST, amount=amount, value_date=value_date,
-        reference=reference, acting_user=acting_user,
+        loan=loan,
+        kind=Kind.INTEREST,
+        amount=amount,
+        value_date=value_date,
+        reference=reference,
+        acting_user=acting_user,
     )
 
 
-def loan_tranche_disburse(
-    *, loan, amount, value_date, reference=None, acting_user
-) -> LoanTransaction:
+def loan_tranche_disburse(*, loan, amount, value_date, reference=None, acting_user) -> LoanTransaction:
     """A later disbursement tranche, within the contract amount."""
     return loan_transaction_post(
-        loan=loan, kind=Kind.DISBURSEMENT, amount=amount, value_date=value_date,
-        reference=reference, acting_user=acting_user,
+        loan=loan,
+        kind=Kind.DISBURSEMENT,
+        amount=amount,
+        value_date=value_date,
+        reference=reference,
+        acting_user=acting_user,
     )
 
 
-def write_off_post(
-    *, loan, amount, value_date, interest: bool = False, reference=None, acting_user
-) -> LoanTransaction:
+def write_off_post(*, loan, amount, value_date, interest: bool = False, reference=None, acting_user) -> LoanTransaction:
     """Xóa nợ: principal (or, with `interest`, interest arrears) cancelled for risk debt."""
     kind = Kind.INTEREST_WRITE_OFF if interest else Kind.PRINCIPAL_WRITE_OFF
     return loan_transaction_post(
-        loan=loan, kind=kind, amount=amount, value_date=value_date,
-        reference=reference, acting_user=acting_user,
+        loan=loan,
+        kind=kind,
+        amount=amount,
+        value_date=value_date,
+        reference=reference,
+        acting_user=acting_user,
     )
 
 
@@ -208,9 +219,7 @@ def savings_transaction_post(
         refuse("value_date", "Ngày giao dịch không hợp lệ.")
     reference = _check_reference(reference)
     member = Member.objects.select_for_update().get(pk=member.pk)
-    existing = _existing_by_reference(
-        SavingsTransaction, {"member": member}, reference, kind, value_date, amount
-    )
+    existing = _existing_by_reference(SavingsTransaction, {"member": member}, reference, kind, value_date, amount)
     if existing is not None:
         return existing
     check_day(value_date, "value_date", "Ngày giao dịch")
@@ -242,14 +251,22 @@ def savings_transaction_post(
 def savings_deposit(*, member, amount, value_date, reference=None, acting_user):
     """Gửi tiết kiệm."""
     return savings_transaction_post(
-        member=member, kind=SavingsTransaction.Kind.DEPOSIT, amount=amount,
-        value_date=value_date, reference=reference, acting_user=acting_user,
+        member=member,
+        kind=SavingsTransaction.Kind.DEPOSIT,
+        amount=amount,
+        value_date=value_date,
+        reference=reference,
+        acting_user=acting_user,
     )
 
 
 def savings_withdraw(*, member, amount, value_date, reference=None, acting_user):
     """Rút tiết kiệm."""
     return savings_transaction_post(
-        member=member, kind=SavingsTransaction.Kind.WITHDRAWAL, amount=amount,
-        value_date=value_date, reference=reference, acting_user=acting_user,
+        member=member,
+        kind=SavingsTransaction.Kind.WITHDRAWAL,
+        amount=amount,
+        value_date=value_date,
+        reference=reference,
+        acting_user=acting_user,
     )
