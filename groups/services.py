@@ -306,11 +306,6 @@ def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_u
     current = Membership.objects.filter(member=member, left_on__isnull=True).select_related("group").first()
     if current is None:
         refuse("member", "Tổ viên hiện không thuộc tổ nào.")
-    if group.commune_id != member.commune_id:
-        refuse(
-            "group",
-            f"Tổ {group.code} thuộc xã khác; chuyển hộ sang xã khác là thủ tục chuyển hộ khẩu, không phải chuyển tổ.",
-        )
     if current.group_id == group.id:
         refuse("group", f"Tổ viên đã ở tổ {group.code}.")
     if moved_on <= current.joined_on:

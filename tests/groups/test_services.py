@@ -649,24 +649,3 @@ def test_news_item_record_refusals(hpn, staff):
     assert not NewsItem.objects.exists()
     assert Member.objects.count() == 0
 
-
-def test_member_move_to_a_group_of_another_commune_is_refused(to1, ho_vay, hnd, staff):
-    membership_add(member=ho_vay, group=to1, joined_on=date(2016, 1, 1), acting_user=staff)
-    other_commune = commune_create(code="AN", name="An Ninh", transaction_day=8, acting_user=staff)
-    far = group_create(
-        code="AN-01",
-        name="Tổ An Ninh 1",
-        commune=other_commune,
-        association=hnd,
-        founded_on=date(2015, 1, 1),
-        acting_user=staff,
-    )
-    refused(
-        member_move,
-        "group",
-        "Tổ AN-01 thuộc xã khác; chuyển hộ sang xã khác là thủ tục chuyển hộ khẩu, không phải chuyển tổ.",
-        member=ho_vay,
-        group=far,
-        moved_on=date(2020, 3, 1),
-        acting_user=staff,
-    )

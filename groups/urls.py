@@ -1,0 +1,3 @@
+"""Organization pages: groups and members (registries and their forms)."""
+
+urlpatterns = []

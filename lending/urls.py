@@ -1,0 +1,3 @@
+"""Lending pages: loans, postings, the commune transaction day, reversals, periods, import."""
+
+urlpatterns = []

@@ -1,0 +1,15 @@
+// Amount fields show 1.234.567 as the user types; the server accepts either form.
+document.addEventListener("input", function (event) {
+  var input = event.target;
+  if (!input.classList || !input.classList.contains("money")) return;
+  var digits = input.value.replace(/[^0-9]/g, "");
+  if (!digits) { input.value = ""; return; }
+  input.value = digits.replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+});
+// A form submits once: the button is disabled after the first click.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset.submitted) { event.preventDefault(); return; }
+  form.dataset.submitted = "1";
+  form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+});

@@ -1,0 +1,152 @@
+"""The one scoping layer: what each user may see and do.
+
+Every list, detail page, form, download and JSON response asks the user's `Scope` for
+its querysets. Branch staff, managers and administrators see the whole office; an
+association officer sees the groups their association manages (in their commune, for a
+commune-level officer), the members of those groups, their entrusted loans, and nothing
+else. Access follows the attribution at a date (today unless a page shows another day):
+a group handed to another association leaves the old one's view from the transfer on.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from .models import Role
+from .roles import user_role
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str | None
+    association_id: int | None = None
+    commune_id: int | None = None
+
+    @classmethod
+    def of(cls, user) -> "Scope":
+        role = user_role(user)
+        profile = getattr(user, "profile", None) if role == Role.OFFICER else None
+        if profile is not None:
+            return cls(role, profile.association_id, profile.commune_id)
+        return cls(role)
+
+    # -- what the role may do ------------------------------------------------------------
+    @property
+    def is_officer(self) -> bool:
+        return self.role == Role.OFFICER
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def can_post(self) -> bool:
+        """Record groups, members, loans and money (staff and managers)."""
+        return self.role in (Role.STAFF, Role.MANAGER)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.role is not None
+
+    # -- what the user may see ------------------------------------------------------------
+    def communes(self, qs=None):
+        from groups.models import Commune
+
+        qs = Commune.objects.all() if qs is None else qs
+        if self.role is None:
+            return qs.none()
+        if self.commune_id:
+            return qs.filter(pk=self.commune_id)
+        return qs
+
+    def associations(self, qs=None):
+        from groups.models import Association
+
+        qs = Association.objects.all() if qs is None else qs
+        if self.role is None:
+            return qs.none()
+        if self.is_officer:
+            return qs.filter(pk=self.association_id)
+        return qs
+
+    def groups(self, qs=None, on: date | None = None):
+        from groups.models import GroupAssignment, SavingsGroup
+
+        qs = SavingsGroup.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        on = on or timezone.localdate()
+        managing = (
+            GroupAssignment.objects.filter(group=OuterRef("pk"), effective_on__lte=on)
+            .order_by("-effective_on")
+            .values("association_id")[:1]
+        )
+        first = GroupAssignment.objects.filter(group=OuterRef("pk")).order_by("effective_on").values(
+            "association_id"
+        )[:1]
+        qs = qs.annotate(_managed_by=Subquery(managing), _founded_by=Subquery(first)).filter(
+            Q(_managed_by=self.association_id) | Q(_managed_by__isnull=True, _founded_by=self.association_id)
+        )
+        if self.commune_id:
+            qs = qs.filter(commune_id=self.commune_id)
+        return qs
+
+    def members(self, qs=None, on: date | None = None):
+        from groups.models import Member, Membership
+
+        qs = Member.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        on = on or timezone.localdate()
+        group_on = (
+            Membership.objects.filter(member=OuterRef("pk"), joined_on__lte=on)
+            .order_by("-joined_on")
+            .values("group_id")[:1]
+        )
+        return qs.annotate(_group_on=Subquery(group_on)).filter(
+            _group_on__in=self.groups(on=on).values("pk")
+        )
+
+    def loans(self, qs=None, on: date | None = None):
+        from lending.models import Channel, Loan
+
+        qs = Loan.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        return qs.filter(channel=Channel.ENTRUSTED, member__in=self.members(on=on).values("pk"))
+
+
+class ScopeMiddleware:
+    """Puts the signed-in user's Scope on `request.scope`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.scope = _LazyScope(request)
+        return self.get_response(request)
+
+
+class _LazyScope:
+    def __init__(self, request):
+        self._request = request
+
+    @cached_property
+    def _scope(self):
+        return Scope.of(self._request.user)
+
+    def __getattr__(self, name):
+        return getattr(self._scope, name)
