@@ -50,13 +50,13 @@ def workbook_read(source) -> dict[str, list[Row]]:
     `source` is a path or a file object. Raises `BatchRefused` listing every cell and
     header problem, or `WorkbookUnreadable` when the file cannot be opened as .xlsx.
     """
-    name = _source_name(source)
+    file = " ".join(("tệp", _source_name(source))).strip()
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except FileNotFoundError as exc:
-        raise WorkbookUnreadable(f"Không tìm thấy tệp {name}.") from exc
+        raise WorkbookUnreadable(f"Không tìm thấy {file}.") from exc
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookUnreadable(f"Không đọc được tệp {name}: phải là tệp Excel .xlsx.") from exc
+        raise WorkbookUnreadable(f"Không đọc được {file}: phải là tệp Excel .xlsx.") from exc
     issues: list[Issue] = []
     found: dict[str, list[Row]] = {}
     try:

@@ -73,7 +73,7 @@ def _loan_no():
 
 
 def _national_id():
-    return _req("national_id", NATIONAL_ID, "Số CCCD/CMND (9 hoặc 12 chữ số, ô kiểu Text)")
+    return _req("national_id", NATIONAL_ID, "Số CCCD/CMND: 9 hoặc 12 chữ số; định dạng ô là Text để giữ số 0 ở đầu")
 
 
 def _association(required=True):

@@ -9,6 +9,7 @@ import importlib
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import connection, transaction
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -40,7 +41,13 @@ def workbook_export(path) -> dict[str, int]:
     Loans row); reversed rows and their reversals count as never posted and are left
     out. Programs holds the programs the first migration does not ship.
     """
-    return _write(path, _portfolio_rows())
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # one snapshot for every sheet, while others keep posting
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _write(path, _portfolio_rows())
 
 
 def _write(target, data: dict[str, Iterable[list]]) -> dict[str, int]:
@@ -116,7 +123,7 @@ def _portfolio_rows() -> dict[str, Iterable[list]]:
         .iterator(chunk_size=_CHUNK)
     ):
         first_disbursements.setdefault(loan_id, (pk, value_date, amount))
-    return {
+    sheets = {
         "Communes": Commune.objects.order_by("code").values_list("code", "name", "kind", "transaction_day"),
         "Programs": _programs(),
         "Groups": _groups(assignments),
@@ -164,6 +171,9 @@ def _portfolio_rows() -> dict[str, Iterable[list]]:
         "NewsItems": NewsItem.objects.order_by("published_on", "id").values_list(
             "published_on", "association__code", "commune__code", "channel", "title"
         ),
+    }
+    return {
+        name: rows.iterator(chunk_size=_CHUNK) if hasattr(rows, "iterator") else rows for name, rows in sheets.items()
     }
 
 

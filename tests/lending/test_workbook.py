@@ -1,7 +1,7 @@
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -518,6 +518,16 @@ def test_every_cell_error_of_a_row_is_listed_in_column_order(tmp_path):
 def test_data_in_a_column_without_a_name_is_an_error(tmp_path):
     path = xlsx(tmp_path / "unnamed.xlsx", {"Communes": [header("Communes"), ["C9", "Xã 9", "xa", 20, None, "?"]]})
     assert refused_lines(path) == ["Communes!2 F: Ô có dữ liệu nhưng cột không có tên ở dòng 1."]
+
+
+@pytest.mark.django_db
+def test_a_file_object_imports_like_a_path(tmp_path):
+    """The browser hands the importer an uploaded file, not a path."""
+    path = xlsx(tmp_path / "upload.xlsx", sheet("Communes", ["C1", "An Ninh", "xa", 20]))
+    with open(path, "rb") as upload:
+        assert workbook_import(BytesIO(upload.read()), acting_user=None) == {"Communes": 1}
+    with pytest.raises(WorkbookUnreadable, match=r"^Không đọc được tệp: phải là tệp Excel .xlsx.$"):
+        workbook_read(BytesIO(b"not a workbook"))
 
 
 def test_unreadable_file(tmp_path):
