@@ -271,13 +271,11 @@ def _amount(value) -> int:
 
 
 def _integer(value) -> int:
-    if isinstance(value, bool):
-        pass
-    elif isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    elif isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer():
         return int(value)
-    elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         return int(value.strip())
     raise _CellError(f'Giá trị "{_shown(value)}" không phải số nguyên.')
 

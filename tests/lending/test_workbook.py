@@ -396,6 +396,10 @@ REFUSALS = {
         sheet("Transactions", ["L1", date(2020, 2, 20), None, 68_200, None]),
         "Transactions!2 kind: Bắt buộc phải có giá trị.",
     ),
+    "not_an_integer": (
+        sheet("Communes", ["C9", "Xã 9", "xa", "hai mươi"]),
+        'Communes!2 transaction_day: Giá trị "hai mươi" không phải số nguyên.',
+    ),
     "bad_choice": (
         sheet("Transactions", ["L1", date(2020, 2, 20), "lai", 68_200, None]),
         'Transactions!2 kind: Giá trị "lai" không hợp lệ; phải là disbursement, principal, interest, '
