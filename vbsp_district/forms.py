@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 
 MONEY_PATTERN = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d{1,3}(,\d{3})+$|^\d+$")
@@ -28,6 +29,8 @@ class MoneyField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 25)
         super().__init__(**kwargs)
+        # The length limit applies to the typed text (in to_python); the cleaned value is an int.
+        self.validators = [v for v in self.validators if not isinstance(v, validators.MaxLengthValidator)]
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -45,6 +48,8 @@ class MoneyField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
         try:
             amount = parse_money(value)
         except ValueError:
