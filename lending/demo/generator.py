@@ -435,7 +435,7 @@ class Generator:
         for i, (due, principal) in enumerate(plan.schedule):
             last = i == len(plan.schedule) - 1
             if plan.behaviour == "default":
-                if i == 0:
+                if i == 0 and due <= END:
                     rows.append((due, "principal", principal // 2 // 100_000 * 100_000 or principal))
                 break
             if plan.extension and last:

@@ -60,6 +60,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "text"], default="text")
 
     def handle(self, *args, as_of, period, by_group, format, **options):
+        # call_command(as_of="2020-03-31") passes options unparsed: parse them the same way.
+        if isinstance(as_of, str):
+            as_of = _as_of(as_of)
+        if isinstance(period, str):
+            period = _period(period)
         if as_of is None:
             as_of = period.end if period is not None else timezone.localdate()
         report = district_figures(as_of=as_of, period=period, by_group=by_group)

@@ -1,0 +1,66 @@
+"""The Quảng Ninh demo district reproduces the article's table at 31/12/2019."""
+
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+
+from groups.models import Training
+
+
+def rounded_millions(amount: int) -> int:
+    return (amount + 500_000) // 1_000_000
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_without_debug_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_demo_district_reproduces_the_article(settings):
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    printed = out.getvalue()
+    for username in ("quanly", "canbo", "hnd", "hpn", "ccb", "dtn"):
+        assert username in printed
+    assert "vbsp-demo-2020" in printed
+
+    report_out = StringIO()
+    call_command("district_report", as_of="2019-12-31", format="json", stdout=report_out)
+    report = json.loads(report_out.getvalue())
+    portfolio = report["portfolio"]
+    assert rounded_millions(portfolio["entrusted_outstanding"]) == 326_326
+    by_association = {row["code"]: row for row in report["by_association"]}
+    assert rounded_millions(by_association["HND"]["outstanding"]) == 132_702
+    assert rounded_millions(by_association["HPN"]["outstanding"]) == 145_509
+    assert rounded_millions(by_association["CCB"]["outstanding"]) == 23_046
+    assert rounded_millions(by_association["DTN"]["outstanding"]) == 25_067
+    assert round(portfolio["entrusted_share"] * 100, 2) == 99.33
+    assert rounded_millions(portfolio["entrusted_change_since_year_start"]) == 16_961
+    assert round(portfolio["entrusted_overdue"] / 1_000_000, 2) == 348.51
+    assert round(portfolio["entrusted_overdue_ratio"] * 100, 2) == 0.11
+    assert portfolio["groups"] == 210
+    assert len(report["by_commune"]) == 15
+    assert sum(row["groups"] for row in report["by_association"]) == 210
+    assert portfolio["groups_with_savings"] == 210
+
+    trainees = Training.objects.filter(held_on__year=2019).aggregate(t=Sum("trainees"), p=Sum("planned"))
+    assert trainees == {"t": 602, "p": 602}
+
+    check = StringIO()
+    call_command("rebuild_interest", check=True, stdout=check)
+    assert " 0 khác biệt" in check.getvalue()
+
+    # The demo is deterministic: a second district with the same seed is refused (not empty),
+    # and the date range ends on 31/12/2020.
+    with pytest.raises(CommandError):
+        call_command("seed_demo", force=True, stdout=StringIO())
+    from lending.models import LoanTransaction
+
+    assert LoanTransaction.objects.order_by("-value_date").values_list("value_date", flat=True)[0] <= date(2020, 12, 31)
