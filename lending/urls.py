@@ -1,3 +1,21 @@
 """Lending pages: loans, postings, the commune transaction day, reversals, periods, import."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    # Money forms and the manager's desk (lending/views/). A loan number may contain a slash.
+    path("loans/new/", views.loan_disburse, name="loan_disburse"),
+    path("loans/<path:loan_no>/post/", views.loan_post, name="loan_post"),
+    path("loans/<path:loan_no>/extend/", views.loan_extend, name="loan_extend"),
+    path("loans/<path:loan_no>/freeze/", views.loan_freeze, name="loan_freeze"),
+    path("loans/<path:loan_no>/write-off/", views.loan_write_off, name="loan_write_off"),
+    path("members/<str:national_id>/savings/", views.savings_post, name="savings_post"),
+    path("reversals/", views.reversal_list, name="reversal_list"),
+    path("reversals/new/", views.reversal_request, name="reversal_request"),
+    path("reversals/<int:pk>/", views.reversal_decide, name="reversal_decide"),
+    path("periods/", views.period_list, name="period_list"),
+    path("import/", views.workbook_import_page, name="workbook_import"),
+    path("import/template.xlsx", views.workbook_template_download, name="workbook_template_download"),
+]
