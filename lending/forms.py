@@ -21,7 +21,7 @@ from vbsp_district.forms import BankForm, MoneyField, VNDateField, parse_money
 from vbsp_district.money import vn_date, vnd
 
 from .models import Channel, ClosedPeriod, LoanProgram, LoanTransaction, SavingsTransaction
-from .services import quarter_bounds, schedule_generate
+from .services import schedule_generate
 
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 TOKEN_PREFIX = "WEB-"
@@ -380,9 +380,6 @@ class ReversalDecideForm(PostingForm):
 class PeriodCloseForm(PostingForm):
     year = forms.IntegerField(label="Năm", min_value=2000, max_value=2999)
     quarter = forms.TypedChoiceField(label="Quý", coerce=int, choices=[(q, f"Quý {q}") for q in (1, 2, 3, 4)])
-
-    def bounds(self) -> tuple[date, date]:
-        return quarter_bounds(self.cleaned_data["year"], self.cleaned_data["quarter"])
 
 
 class PeriodReopenForm(PostingForm):

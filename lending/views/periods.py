@@ -20,7 +20,7 @@ HISTORY = 40
 
 def _ended_quarters(today: date, count: int) -> list[tuple[int, int]]:
     """The `count` latest quarters that ended before `today`, latest first."""
-    year, quarter = today.year, (today.month + 2) // 3
+    year, quarter = today.year, _quarter(today)
     found = []
     while len(found) < count:
         quarter -= 1
@@ -28,6 +28,28 @@ def _ended_quarters(today: date, count: int) -> list[tuple[int, int]]:
             year, quarter = year - 1, 4
         found.append((year, quarter))
     return found
+
+
+def _quarter(day: date) -> int:
+    return (day.month + 2) // 3
+
+
+def _reopen_reasons(reopened) -> dict[int, str]:
+    """The reason of each reopening, from the audit trail (keyed by quarter, as `2020Q1`)."""
+    keys = {f"{p.start.year}Q{_quarter(p.start)}" for p in reopened}
+    events = AuditEvent.objects.filter(
+        action="period.reopen", object_type=ClosedPeriod._meta.label, object_key__in=keys
+    ).order_by("occurred_at", "id")
+    by_key: dict[str, list[str]] = {}
+    for key, data in events.values_list("object_key", "data"):
+        by_key.setdefault(key, []).append((data or {}).get("reason", ""))
+    reasons = {}
+    # a quarter reopened twice has two events: they pair with its closings, latest first
+    for period in sorted(reopened, key=lambda p: (p.reopened_at, p.pk), reverse=True):
+        found = by_key.get(f"{period.start.year}Q{_quarter(period.start)}")
+        if found:
+            reasons[period.pk] = found.pop()
+    return reasons
 
 
 def period_list(request):
@@ -62,7 +84,7 @@ def period_list(request):
                 acting_user=request.user,
             )
             if period is not None:
-                quarter = f"{(period.start.month + 2) // 3}/{period.start.year}"
+                quarter = f"{_quarter(period.start)}/{period.start.year}"
                 return done(request, reopen_form, reverse("period_list"), f"Đã mở lại quý {quarter}.")
     return render(request, "lending/period_list.html", _context(request, close_form, reopen_form))
 
@@ -73,13 +95,7 @@ def _context(request, close_form, reopen_form):
         ClosedPeriod.objects.select_related("closed_by", "reopened_by").order_by("-start", "-closed_at")[:HISTORY]
     )
     active = {p.start: p for p in history if p.reopened_at is None}
-    reasons = dict(
-        AuditEvent.objects.filter(
-            action="period.reopen",
-            object_type=ClosedPeriod._meta.label,
-            object_key__in=[str(p.pk) for p in history if p.reopened_at is not None],
-        ).values_list("object_key", "data__reason")
-    )
+    reasons = _reopen_reasons([p for p in history if p.reopened_at is not None])
     quarters = []
     for year, quarter in _ended_quarters(today, RECENT_QUARTERS):
         start, end = services.quarter_bounds(year, quarter)
@@ -94,8 +110,8 @@ def _context(request, close_form, reopen_form):
             }
         )
     for period in history:
-        period.reopen_reason = reasons.get(str(period.pk), "")
-        period.quarter_label = f"{(period.start.month + 2) // 3}/{period.start.year}"
+        period.reopen_reason = reasons.get(period.pk, "")
+        period.quarter_label = f"{_quarter(period.start)}/{period.start.year}"
         if period.reopened_at is None:
             failed = reopen_form is not None and reopen_form.data.get("period") == str(period.pk)
             period.reopen_form = reopen_form if failed else PeriodReopenForm(closed=None, initial={"period": period.pk})
