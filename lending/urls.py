@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import transaction_day_views, views
 
 urlpatterns = [
     # Money forms and the manager's desk (lending/views/). A loan number may contain a slash.
@@ -18,4 +18,16 @@ urlpatterns = [
     path("periods/", views.period_list, name="period_list"),
     path("import/", views.workbook_import_page, name="workbook_import"),
     path("import/template.xlsx", views.workbook_template_download, name="workbook_template_download"),
+    # The commune transaction day (lending/transaction_day_views.py).
+    path("transaction-day/", transaction_day_views.transaction_day, name="transaction_day"),
+    path(
+        "transaction-day/<str:commune_code>/<str:day>/",
+        transaction_day_views.transaction_day_sheet,
+        name="transaction_day_sheet",
+    ),
+    path(
+        "transaction-day/<str:commune_code>/<str:day>/pdf/",
+        transaction_day_views.transaction_day_pdf,
+        name="transaction_day_pdf",
+    ),
 ]
