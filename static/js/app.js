@@ -11,5 +11,14 @@ document.addEventListener("submit", function (event) {
   var form = event.target;
   if (form.dataset.submitted) { event.preventDefault(); return; }
   form.dataset.submitted = "1";
+  // A disabled button is left out of the submission: keep the clicked one's name and value.
+  var submitter = event.submitter;
+  if (submitter && submitter.name) {
+    var kept = document.createElement("input");
+    kept.type = "hidden";
+    kept.name = submitter.name;
+    kept.value = submitter.value;
+    form.appendChild(kept);
+  }
   form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
 });
