@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from groups.models import Commune
 from vbsp_district.forms import VNDateField
@@ -169,6 +170,7 @@ def transaction_day_sheet(request, commune_code: str, day: str):
     )
 
 
+@require_safe
 def transaction_day_pdf(request, commune_code: str, day: str):
     """The sheets printed before the day, one A4 page (or more) per group, to collect against."""
     from weasyprint import HTML
