@@ -39,6 +39,17 @@ def world(book, staff):
     return book
 
 
+def _loan_urls(name):
+    def build(w):
+        return {
+            "own": reverse(name, args=["HND-1"]),
+            "other": reverse(name, args=["HPN-2"]),
+            "direct": reverse(name, args=["TT-1"]),
+        }
+
+    return build
+
+
 # name → function(world) → {"own": url of an HND object, "other": url of an HPN object,
 # "direct": url of the direct loan/borrower} or a single URL under "any".
 TARGETS = {
@@ -77,18 +88,7 @@ TARGETS = {
         "other": reverse("savings_post", args=[w.cuc.national_id]),
     },
     "loan_disburse": lambda w: {"any": reverse("loan_disburse")},
-    **{
-        name: (
-            lambda name: (
-                lambda w: {
-                    "own": reverse(name, args=["HND-1"]),
-                    "other": reverse(name, args=["HPN-2"]),
-                    "direct": reverse(name, args=["TT-1"]),
-                }
-            )
-        )(name)
-        for name in ("loan_detail", "loan_post", "loan_extend", "loan_freeze", "loan_write_off")
-    },
+    **{name: _loan_urls(name) for name in ("loan_detail", "loan_post", "loan_extend", "loan_freeze", "loan_write_off")},
     "reversal_list": lambda w: {"any": reverse("reversal_list")},
     "reversal_request": lambda w: {
         "own": reverse("reversal_request") + f"?loan_txn={w.t_hnd.pk}",
