@@ -208,9 +208,11 @@ def member_register(
     gender: str = "",
     birth_year: int | None = None,
     household_category: str = "",
+    group: SavingsGroup | None = None,
+    joined_on: date | None = None,
     acting_user,
 ) -> Member:
-    """Register a borrower household under its national ID."""
+    """Register a borrower household under its national ID, in `group` from `joined_on` if given."""
     national_id = (national_id or "").strip()
     try:
         national_id_validator(national_id)
@@ -224,6 +226,12 @@ def member_register(
         refuse("gender", "Giới tính phải là nam hoặc nữ.")
     if birth_year is not None and not 1900 <= birth_year <= _today().year:
         refuse("birth_year", "Năm sinh không hợp lệ.")
+    if group is not None and joined_on is None:
+        refuse("joined_on", "Cần nhập ngày vào tổ.")
+    if group is None and joined_on is not None:
+        refuse("group", "Chọn tổ TK&VV mà hộ vay vào từ ngày này.")
+    if group is not None and group.commune_id != commune.id:
+        refuse("group", f"Tổ {group.code} thuộc xã khác với xã của hộ vay.")
     member = _create_unique(
         Member,
         "national_id",
@@ -243,6 +251,8 @@ def member_register(
         key=national_id,
         data={"full_name": member.full_name, "commune": commune.code},
     )
+    if group is not None:
+        membership_add(member=member, group=group, joined_on=joined_on, acting_user=acting_user)
     return member
 
 

@@ -1,0 +1,123 @@
+"""Forms of the organization pages. Field names are the services' keyword arguments."""
+
+from django import forms
+from django.forms.boundfield import BoundField
+from django.utils import timezone
+
+from vbsp_district.forms import BankForm, VNDateField
+
+from .models import Association, Commune, Member, SavingsGroup
+
+
+class _BootstrapBoundField(BoundField):
+    """Marks a field with errors `is-invalid`, so Bootstrap shows its message under it."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            css = attrs.get("class") or (widget or self.field.widget).attrs.get("class", "")
+            attrs["class"] = f"{css} is-invalid".strip()
+        return attrs
+
+
+class OrganizationForm(BankForm):
+    bound_field_class = _BootstrapBoundField
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": "Tổ đã chọn không có hoặc đã giải thể."}
+
+    def label_from_instance(self, obj):
+        return f"{obj.code} – {obj.name} ({obj.commune.name})"
+
+
+def open_groups():
+    """Groups that can take members: not dissolved, by commune and code."""
+    return (
+        SavingsGroup.objects.filter(dissolved_on__isnull=True)
+        .select_related("commune")
+        .order_by("commune__code", "code")
+    )
+
+
+class MemberRegisterForm(OrganizationForm):
+    national_id = forms.CharField(label="Số CCCD/CMND", max_length=12, help_text="9 hoặc 12 chữ số.")
+    full_name = forms.CharField(label="Họ và tên chủ hộ", max_length=100)
+    gender = forms.ChoiceField(label="Giới tính", choices=[("", "—")] + Member.Gender.choices, required=False)
+    birth_year = forms.IntegerField(
+        label="Năm sinh",
+        required=False,
+        min_value=1900,
+        max_value=2100,
+        error_messages={
+            "invalid": "Năm sinh phải là số, ví dụ 1980.",
+            "min_value": "Năm sinh không hợp lệ.",
+            "max_value": "Năm sinh không hợp lệ.",
+        },
+    )
+    commune = forms.ModelChoiceField(label="Xã, thị trấn", queryset=Commune.objects.order_by("code"))
+    village = forms.CharField(label="Thôn, xóm", max_length=100, required=False)
+    household_category = forms.CharField(
+        label="Đối tượng hộ", max_length=50, required=False, help_text="Ví dụ: hộ nghèo, hộ cận nghèo."
+    )
+    group = GroupChoiceField(
+        label="Vào tổ TK&VV",
+        queryset=open_groups(),
+        required=False,
+        empty_label="— Chưa vào tổ —",
+        help_text="Tổ phải cùng xã với hộ vay.",
+    )
+    joined_on = VNDateField(label="Ngày vào tổ", required=False)
+
+
+class GroupCreateForm(OrganizationForm):
+    code = forms.CharField(label="Mã tổ", max_length=20)
+    name = forms.CharField(label="Tên tổ", max_length=150)
+    commune = forms.ModelChoiceField(label="Xã, thị trấn", queryset=Commune.objects.order_by("code"))
+    association = forms.ModelChoiceField(label="Tổ chức hội quản lý", queryset=Association.objects.order_by("position"))
+    founded_on = VNDateField(label="Ngày thành lập", initial=timezone.localdate)
+    village = forms.CharField(label="Thôn, xóm", max_length=100, required=False)
+    leader_name = forms.CharField(label="Tổ trưởng", max_length=100, required=False)
+    meeting_day = forms.IntegerField(
+        label="Ngày sinh hoạt tổ hằng tháng",
+        min_value=1,
+        max_value=31,
+        required=False,
+        error_messages={
+            "invalid": "Ngày sinh hoạt tổ phải từ 1 đến 31.",
+            "min_value": "Ngày sinh hoạt tổ phải từ 1 đến 31.",
+            "max_value": "Ngày sinh hoạt tổ phải từ 1 đến 31.",
+        },
+    )
+
+
+class GroupTransferForm(OrganizationForm):
+    association = forms.ModelChoiceField(
+        label="Chuyển cho tổ chức hội", queryset=Association.objects.order_by("position")
+    )
+    effective_on = VNDateField(label="Hiệu lực từ ngày", initial=timezone.localdate)
+
+
+class MemberMoveForm(OrganizationForm):
+    group = GroupChoiceField(
+        label="Chuyển sang tổ",
+        queryset=SavingsGroup.objects.none(),
+        error_messages={"invalid_choice": "Chỉ chuyển được sang một tổ đang hoạt động cùng xã với hộ vay."},
+    )
+    moved_on = VNDateField(label="Ngày chuyển tổ", initial=timezone.localdate)
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A move stays inside the member's commune; another commune is a change of residence.
+        self.fields["group"].queryset = open_groups().filter(commune_id=member.commune_id)
+
+
+class MeetingRecordForm(OrganizationForm):
+    held_on = VNDateField(label="Ngày họp", initial=timezone.localdate)
+    attendees = forms.IntegerField(
+        label="Số người dự",
+        min_value=0,
+        required=False,
+        error_messages={"invalid": "Số người dự phải là số nguyên.", "min_value": "Số người dự không được âm."},
+    )
+    notes = forms.CharField(label="Nội dung", widget=forms.Textarea(attrs={"rows": 4}), required=False)

@@ -1,0 +1,123 @@
+"""Organization forms: register members, found groups, transfer groups, move members, meetings.
+
+Only branch staff and managers record the organization (others get 403); the objects
+are looked up through `request.scope`. Each view validates its form, makes one service
+call and redirects with a message, or shows the form again with the refusal on its field.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from vbsp_district.forms import call_service
+from vbsp_district.money import vn_date
+
+from . import services
+from .forms import GroupCreateForm, GroupTransferForm, MeetingRecordForm, MemberMoveForm, MemberRegisterForm
+from .selectors import association_of_group_on
+
+
+def poster_required(view):
+    """Branch staff and managers only."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.scope.can_post:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return require_http_methods(["GET", "POST"])(wrapper)
+
+
+def _form_page(request, template, form, **context):
+    return render(request, template, {"form": form, **context})
+
+
+@poster_required
+def member_register(request):
+    initial = {}
+    if code := request.GET.get("to", "").strip():
+        group = request.scope.groups().filter(code=code).select_related("commune").first()
+        if group is not None:
+            initial = {"group": group, "commune": group.commune}
+    form = MemberRegisterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        member = call_service(form, services.member_register, acting_user=request.user, **form.cleaned_data)
+        if member is not None:
+            message = f"Đã đăng ký hộ vay {member.full_name} (số CCCD/CMND {member.national_id})"
+            if form.cleaned_data["group"]:
+                message += (
+                    f", tổ viên tổ {form.cleaned_data['group'].code} từ {vn_date(form.cleaned_data['joined_on'])}"
+                )
+            messages.success(request, message + ".")
+            return redirect(member)
+    return _form_page(request, "groups/member_register.html", form)
+
+
+@poster_required
+def group_create(request):
+    code = request.GET.get("xa", "").strip()
+    commune = request.scope.communes().filter(code=code).first() if code else None
+    form = GroupCreateForm(request.POST or None, initial={"commune": commune} if commune else None)
+    if request.method == "POST" and form.is_valid():
+        group = call_service(form, services.group_create, acting_user=request.user, **form.cleaned_data)
+        if group is not None:
+            messages.success(request, f"Đã thành lập tổ {group.code} – {group.name}.")
+            return redirect(group)
+    return _form_page(request, "groups/group_create.html", form)
+
+
+@poster_required
+def group_transfer(request, code):
+    group = get_object_or_404(request.scope.groups().select_related("commune"), code=code)
+    form = GroupTransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assignment = call_service(
+            form, services.group_transfer, group=group, acting_user=request.user, **form.cleaned_data
+        )
+        if assignment is not None:
+            messages.success(
+                request,
+                f"Đã chuyển tổ {group.code} cho {assignment.association.name} quản lý "
+                f"từ ngày {vn_date(assignment.effective_on)}.",
+            )
+            return redirect(group)
+    current = association_of_group_on(group, timezone.localdate())
+    return _form_page(request, "groups/group_transfer.html", form, group=group, current=current)
+
+
+@poster_required
+def member_move(request, national_id):
+    member = get_object_or_404(request.scope.members().select_related("commune"), national_id=national_id)
+    form = MemberMoveForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        membership = call_service(
+            form, services.member_move, member=member, acting_user=request.user, **form.cleaned_data
+        )
+        if membership is not None:
+            messages.success(
+                request,
+                f"Đã chuyển {member.full_name} sang tổ {membership.group.code} "
+                f"từ ngày {vn_date(membership.joined_on)}.",
+            )
+            return redirect(member)
+    current = member.memberships.filter(left_on__isnull=True).select_related("group").first()
+    return _form_page(request, "groups/member_move.html", form, member=member, current=current)
+
+
+@poster_required
+def meeting_record(request, code):
+    group = get_object_or_404(request.scope.groups().select_related("commune"), code=code)
+    form = MeetingRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = call_service(
+            form, services.meeting_record, group=group, acting_user=request.user, **form.cleaned_data
+        )
+        if meeting is not None:
+            messages.success(request, f"Đã ghi buổi họp tổ {group.code} ngày {vn_date(meeting.held_on)}.")
+            return redirect(group)
+    return _form_page(request, "groups/meeting_record.html", form, group=group)
