@@ -18,8 +18,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def browser():
     if not shutil.which(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM} (make test installs it)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # What `serialized_rollback` restores, as the test database's setup left it.
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -34,6 +37,13 @@ def browser():
                 "--disable-sync",
             ],
         )
+        # Playwright's sync API leaves its event loop marked as running in this thread, so
+        # from now on Django hands this thread the connection objects of an async context:
+        # they need the serialized contents too, or every transactional test after the
+        # first browser test finds the migrations' associations and programs gone.
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         yield browser
         browser.close()
 

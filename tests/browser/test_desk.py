@@ -17,7 +17,7 @@ from vbsp_district.models import Role
 from .conftest import shot, sign_in
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_disburse_repay_and_reverse_through_the_pages(browser, live_server):
     staff = UserFactory(username="canbo", role=Role.STAFF)
     UserFactory(username="quanly", role=Role.MANAGER)

@@ -6,7 +6,7 @@ from vbsp_district.models import Role
 from .conftest import shot, sign_in
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sign_in_page_and_a_wrong_password(page):
     UserFactory(username="canbo", role=Role.STAFF)
     page.goto(page.base + "/")
