@@ -44,11 +44,7 @@ def reversal_request(*, transaction, reason: str, acting_user) -> ReversalReques
     if not reason or not reason.strip():
         refuse("reason", "Phải nêu lý do hủy giao dịch.")
     _check_reversible(txn)
-    target = (
-        {"loan_transaction": txn}
-        if isinstance(txn, LoanTransaction)
-        else {"savings_transaction": txn}
-    )
+    target = {"loan_transaction": txn} if isinstance(txn, LoanTransaction) else {"savings_transaction": txn}
     if ReversalRequest.objects.filter(status=ReversalRequest.Status.PENDING, **target).exists():
         refuse("transaction", "Giao dịch này đã có đề nghị hủy đang chờ duyệt.")
     request = _request_create(reason=reason.strip(), requested_by=acting_user, **target)
@@ -72,7 +68,7 @@ def _locked_request(request: ReversalRequest, acting_user) -> ReversalRequest:
 
 
 @transaction.atomic
-def reversal_approve(*, request: ReversalRequest, acting_user) -> LoanTransaction | SavingsTransaction:
+def reversal_approve(*, request: ReversalRequest, note: str = "", acting_user) -> LoanTransaction | SavingsTransaction:
     """Post the reversal row; the original then counts as never posted, at every date."""
     request = _locked_request(request, acting_user)
     if request.loan_transaction_id:
@@ -83,8 +79,12 @@ def reversal_approve(*, request: ReversalRequest, acting_user) -> LoanTransactio
         if txn.kind == LoanTransaction.Kind.DISBURSEMENT:
             check_covers(principal_path(loan), txn.value_date, txn.amount, "transaction", "hủy giải ngân", "dư nợ")
         reversal = LoanTransaction.objects.create(
-            loan=loan, kind=txn.kind, value_date=txn.value_date, amount=txn.amount,
-            reverses=txn, recorded_by=acting_user,
+            loan=loan,
+            kind=txn.kind,
+            value_date=txn.value_date,
+            amount=txn.amount,
+            reverses=txn,
+            recorded_by=acting_user,
         )
         interest_bills_rebuild(loan=loan, from_date=txn.value_date - timedelta(days=1))
     else:
@@ -95,18 +95,23 @@ def reversal_approve(*, request: ReversalRequest, acting_user) -> LoanTransactio
         if txn.kind == SavingsTransaction.Kind.DEPOSIT:
             check_covers(savings_path(member), txn.value_date, txn.amount, "transaction", "hủy gửi", "số dư tiết kiệm")
         reversal = SavingsTransaction.objects.create(
-            member=member, kind=txn.kind, value_date=txn.value_date, amount=txn.amount,
-            reverses=txn, recorded_by=acting_user,
+            member=member,
+            kind=txn.kind,
+            value_date=txn.value_date,
+            amount=txn.amount,
+            reverses=txn,
+            recorded_by=acting_user,
         )
     request.status = ReversalRequest.Status.APPROVED
     request.decided_by = acting_user
     request.decided_at = timezone.now()
-    request.save(update_fields=["status", "decided_by", "decided_at"])
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit_record(
         user=acting_user,
         action="reversal.approve",
         obj=request,
-        data={"transaction": txn.pk, "reversal": reversal.pk, "amount": txn.amount},
+        data={"transaction": txn.pk, "reversal": reversal.pk, "amount": txn.amount, "note": note},
     )
     return reversal
 

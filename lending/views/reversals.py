@@ -105,7 +105,9 @@ def reversal_decide(request, pk):
             return response
         txn = filed.target
         if form.cleaned_data["decision"] == "approve":
-            result = call_service(form, services.reversal_approve, request=filed, acting_user=request.user)
+            result = call_service(
+                form, services.reversal_approve, request=filed, note=form.cleaned_data["note"], acting_user=request.user
+            )
             message = f"Đã duyệt đề nghị số {filed.pk}: giao dịch {describe(txn)} đã được hủy."
         else:
             result = call_service(

@@ -341,3 +341,13 @@ def test_a_reversed_rows_reference_cannot_be_replayed(member, poor, staff, manag
         reference="PT01",
         acting_user=staff,
     )
+
+
+def test_the_approvers_note_is_kept(loan, staff, manager):
+    from lending.services import repayment_post, reversal_approve, reversal_request
+
+    txn = repayment_post(loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), acting_user=staff)
+    request = reversal_request(transaction=txn, reason="Nhập nhầm", acting_user=staff)
+    reversal_approve(request=request, note="Đã đối chiếu chứng từ", acting_user=manager)
+    request.refresh_from_db()
+    assert request.decision_note == "Đã đối chiếu chứng từ"
