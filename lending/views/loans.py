@@ -58,7 +58,8 @@ def loan_disburse(request):
                         f"cho hộ {loan.member.full_name}.",
                     )
             else:
-                stale = request.POST.get("action") == "confirm"
+                # a confirmation of a form changed since its preview shows the new preview
+                stale = request.POST.get("action") == "confirm" and bool(form.cleaned_data.get("previewed"))
         if not form.errors:
             preview = _preview(form)
     else:

@@ -188,6 +188,8 @@ def test_disburse_confirm_of_a_changed_form_previews_again(client, staff, member
     # a confirmation without any preview only previews
     response = client.post(DISBURSE, {**disburse_data(poor), "token": token, "action": "confirm"})
     assert response.status_code == 200
+    assert schedule_rows(response)
+    assert not shows(response, "Thông tin đã thay đổi sau lần xem trước")
     assert row_counts() == before
 
 
