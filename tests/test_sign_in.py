@@ -47,3 +47,10 @@ def test_lock_out_ends_after_the_cool_off(client, settings):
         client.post("/dang-nhap/", {"username": "canbo", "password": "nope"})
     response = client.post("/dang-nhap/", {"username": "canbo", "password": "secret-pass-1"})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese(client):
+    response = client.get("/dang-nhap/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Tên đăng nhập" in response.content.decode()
+    assert response.headers.get("Content-Language", "vi") == "vi"
