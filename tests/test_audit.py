@@ -209,7 +209,7 @@ def test_lending_services_are_audited(member, poor, staff, manager, manager2):
     reversal, event = one_event(reversal_approve, request=request, acting_user=manager)
     assert fields(event) == (
         "reversal.approve", manager, "lending.ReversalRequest", str(request.pk),
-        {"transaction": repayment.pk, "reversal": reversal.pk, "amount": 1_000_000},
+        {"transaction": repayment.pk, "reversal": reversal.pk, "amount": 1_000_000, "note": ""},
     )
     request, _ = one_event(reversal_request, transaction=deposit, reason="Sai", acting_user=staff)
     _, event = one_event(reversal_reject, request=request, note="Đúng", acting_user=manager2)
