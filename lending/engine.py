@@ -10,6 +10,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from itertools import accumulate
 
 DAY = timedelta(days=1)
@@ -69,6 +70,7 @@ class _Series:
         return self.sums[i - 1] if i else 0
 
 
+@lru_cache(maxsize=8192)
 def billing_day(year: int, month: int, transaction_day: int) -> date:
     """The commune's transaction day in a month, clipped to the month's last day."""
     return date(year, month, min(transaction_day, monthrange(year, month)[1]))
@@ -96,6 +98,10 @@ class LoanBook:
             self._extensions.setdefault(inst_id, []).append((decided, ext_id, new_due))
         for rows in self._extensions.values():
             rows.sort()
+        # Without extensions the maturity is the same at every date.
+        self._fixed_maturity = (
+            max((due_on for _i, due_on, _p in facts.installments), default=None) if not self._extensions else False
+        )
 
     @property
     def first_disbursed_on(self) -> date | None:
@@ -103,9 +109,7 @@ class LoanBook:
 
     # -- stock figures -------------------------------------------------------------
     def outstanding(self, day: date) -> int:
-        return (
-            self._disbursed.total(day) - self._repaid.total(day) - self._written_off.total(day)
-        )
+        return self._disbursed.total(day) - self._repaid.total(day) - self._written_off.total(day)
 
     def frozen(self, day: date, outstanding: int | None = None) -> int:
         if outstanding is None:
@@ -134,6 +138,8 @@ class LoanBook:
         )
 
     def maturity(self, day: date) -> date | None:
+        if self._fixed_maturity is not False:
+            return self._fixed_maturity
         dues = [self.due_date(i, d, day) for i, d, _ in self.facts.installments]
         return max(dues) if dues else None
 
@@ -186,9 +192,7 @@ class LoanBook:
         start = self.first_disbursed_on
         if start is None or through <= start:
             return []
-        days = {
-            billing_day(y, m, self.facts.transaction_day) for y, m in _months(start, through)
-        }
+        days = {billing_day(y, m, self.facts.transaction_day) for y, m in _months(start, through)}
         days.update(self.closing_days())
         return sorted(d for d in days if start < d <= through)
 
@@ -206,13 +210,13 @@ class LoanBook:
         overdue_weight = int(rate) * int(factor)
         divisor = 36000 * 1000 * 100
         billing = self.billing_days(through)
-        points = sorted(
-            {d for d in self._change_days() if start < d < through} | set(billing) | {start}
-        )
+        changes = self._change_days()
+        points = sorted({d for d in changes if start < d < through} | set(billing) | {start})
         bill_set = set(billing)
         bills = []
         accrued = accrued_overdue = 0
         period_start = start
+        pos = None
         for i, point in enumerate(points):
             if point in bill_set:
                 amount = (2 * accrued + divisor) // (2 * divisor)
@@ -223,7 +227,9 @@ class LoanBook:
                 period_start = point
             if i + 1 < len(points):
                 days = (points[i + 1] - point).days
-                pos = self.position(point)
+                # the end-of-day position only moves on a change day
+                if pos is None or point in changes:
+                    pos = self.position(point)
                 if pos.outstanding > 0:
                     over = days * pos.overdue * overdue_weight
                     accrued_overdue += over

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from groups.models import (
@@ -50,6 +50,7 @@ from ..models import (
     SavingsTransaction,
 )
 from ..selectors import effective_savings_transactions, loan_facts
+from ._bulk import analyze_tables, chunks, insert_rows
 from ._checks import check_amount, check_covers, check_day
 from .disbursement import _check_rate
 from .programs import PROGRAMS_FROM
@@ -72,6 +73,10 @@ SHEETS = [
     "NewsItems",
 ]
 
+# A batch this large changes the shape of the tables: their planner statistics are
+# refreshed with it, so that the first report after an import is planned on real numbers.
+ANALYZE_FROM = 100_000
+
 LKind = LoanTransaction.Kind
 SKind = SavingsTransaction.Kind
 DAY = timedelta(days=1)
@@ -79,9 +84,16 @@ DAY = timedelta(days=1)
 LOAN_KINDS = frozenset(LKind.values)
 SAVINGS_KINDS = frozenset(SKind.values)
 CHANNELS = frozenset(Channel.values)
+_FACTS_LIST = {
+    LKind.DISBURSEMENT: "disbursements",
+    LKind.PRINCIPAL: "repayments",
+    LKind.PRINCIPAL_WRITE_OFF: "principal_write_offs",
+    LKind.INTEREST: "interest_payments",
+    LKind.INTEREST_WRITE_OFF: "interest_write_offs",
+}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record to write: where it came from (sheet and row number) and its values."""
 
@@ -99,6 +111,21 @@ class Issue:
 
     def __str__(self):
         return f"{self.sheet}!{self.line} {self.column}: {self.message}"
+
+
+@dataclass(slots=True, eq=False)
+class _Posting:
+    """A validated ledger row waiting to be inserted (loan or savings).
+
+    A plain record rather than a model instance: a district holds a million of them, and
+    the ledger tables are written as tuples anyway (`insert_rows`).
+    """
+
+    owner: Loan | Member
+    kind: str
+    value_date: date
+    amount: int
+    reference: str | None = None
 
 
 class BatchRefused(Exception):
@@ -123,7 +150,7 @@ class _LoanState:
     references: set = field(default_factory=set)
     installments: list = field(default_factory=list)  # new Installment instances
     inst_by_due: dict = field(default_factory=dict)  # contract due -> (temp id, Installment)
-    transactions: list = field(default_factory=list)  # (Row, LoanTransaction)
+    transactions: list = field(default_factory=list)  # (Row, _Posting)
     extensions: list = field(default_factory=list)
     freezes: list = field(default_factory=list)
     broken: bool = False
@@ -137,6 +164,7 @@ class _Batch:
         self.today = timezone.localdate()
         self.bills_through: date | None = None
         self.closed = list(ClosedPeriod.objects.filter(reopened_at__isnull=True))
+        self.good_days: set[tuple] = set()
         self.associations = {a.code: a for a in Association.objects.all()}
         self.communes = {c.code: c for c in Commune.objects.all()}
         self.programs = {p.code: p for p in LoanProgram.objects.all()}
@@ -187,7 +215,15 @@ class _Batch:
 
     def money_day(self, row: Row, column: str, label: str) -> date:
         day = self.required(row, column)
-        return self.check(row, check_day, day, column, label, closed_periods=self.closed, today=self.today)
+        # A batch repeats the same few thousand transaction days: each is checked once
+        # (the closed periods and today are fixed for the batch).
+        key = (day, column, label) if isinstance(day, date) else None
+        if key is not None and key in self.good_days:
+            return day
+        day = self.check(row, check_day, day, column, label, closed_periods=self.closed, today=self.today)
+        if key is not None:
+            self.good_days.add(key)
+        return day
 
     def past_day(self, row: Row, column: str, label: str, optional=False) -> date | None:
         day = row.data.get(column) if optional else self.required(row, column)
@@ -229,18 +265,28 @@ class _Batch:
             for r in self.rows.get(s, ())
         }
         codes |= {str(r.data.get("code") or "").strip() for r in self.rows.get("Groups", ())}
-        for g in SavingsGroup.objects.filter(code__in=codes).select_related("commune"):
-            self.groups[g.code] = g
-            self.group_assignments[g.code] = list(
-                g.assignments.order_by("effective_on").values_list("effective_on", "association__code")
-            )
+        for chunk in chunks(codes):
+            for g in SavingsGroup.objects.filter(code__in=chunk).select_related("commune"):
+                self.groups[g.code] = g
+                self.group_assignments[g.code] = list(
+                    g.assignments.order_by("effective_on").values_list("effective_on", "association__code")
+                )
         nids = {
             str(r.data.get("national_id") or "").strip()
             for s in ("Members", "Memberships", "Loans", "Savings")
             for r in self.rows.get(s, ())
         }
-        members = Member.objects.filter(national_id__in=nids).select_related("commune")
-        existing = list(members.select_for_update().order_by("pk")) if nids else []
+        member_ids = sorted(
+            pk
+            for chunk in chunks(nids)
+            for pk in Member.objects.filter(national_id__in=chunk).values_list("pk", flat=True)
+        )
+        # locked in pk order, chunk after chunk
+        existing = [
+            m
+            for chunk in chunks(member_ids)
+            for m in Member.objects.filter(pk__in=chunk).select_related("commune").select_for_update().order_by("pk")
+        ]
         for m in existing:
             self.members[m.national_id] = m
             self.member_periods[m.national_id] = [
@@ -265,15 +311,26 @@ class _Batch:
             for s in ("Loans", "Installments", "Transactions", "Extensions", "Freezes")
             for r in self.rows.get(s, ())
         }
-        self.existing_loan_nos = set(Loan.objects.filter(loan_no__in=loan_nos).values_list("loan_no", flat=True))
+        self.existing_loan_nos = {
+            no
+            for chunk in chunks(loan_nos)
+            for no in Loan.objects.filter(loan_no__in=chunk).values_list("loan_no", flat=True)
+        }
         touched = {
             str(r.data.get("loan_no") or "").strip()
             for s in ("Transactions", "Extensions", "Freezes")
             for r in self.rows.get(s, ())
         }
+        touched_ids = sorted(
+            pk
+            for chunk in chunks(touched & self.existing_loan_nos)
+            for pk in Loan.objects.filter(loan_no__in=chunk).values_list("pk", flat=True)
+        )
         borrowers = {}
         for loan in (
-            Loan.objects.filter(loan_no__in=touched & self.existing_loan_nos)
+            loan
+            for chunk in chunks(touched_ids)
+            for loan in Loan.objects.filter(pk__in=chunk)
             .select_for_update()
             .select_related("program", "member__commune")
             .order_by("pk")
@@ -291,12 +348,13 @@ class _Batch:
                 borrowers[loan.member.pk] = loan.member.national_id
                 self.member_periods[loan.member.national_id] = []
         # the entrusted-loan check needs the memberships of every touched loan's member
-        for member_id, joined, left, code in (
-            Membership.objects.filter(member_id__in=list(borrowers))
-            .order_by("joined_on")
-            .values_list("member_id", "joined_on", "left_on", "group__code")
-        ):
-            self.member_periods[borrowers[member_id]].append([joined, left, code])
+        for chunk in chunks(borrowers):
+            for member_id, joined, left, code in (
+                Membership.objects.filter(member_id__in=chunk)
+                .order_by("joined_on")
+                .values_list("member_id", "joined_on", "left_on", "group__code")
+            ):
+                self.member_periods[borrowers[member_id]].append([joined, left, code])
 
     # -- sheets -----------------------------------------------------------------------
     def communes_sheet(self, row: Row):
@@ -383,7 +441,8 @@ class _Batch:
             national_id_validator(nid)
         except ValidationError:
             self.fail(row, "national_id", "Số CCCD/CMND phải gồm 9 hoặc 12 chữ số.")
-        if nid in self.members or Member.objects.filter(national_id=nid).exists():
+        # `_preload` loaded every member of the database whose ID the batch names
+        if nid in self.members:
             self.fail(row, "national_id", f"Số CCCD/CMND {nid} đã có trong hệ thống.")
         full_name = self.required(row, "full_name")
         gender = row.data.get("gender") or ""
@@ -486,9 +545,7 @@ class _Batch:
         state.transactions.append(
             (
                 row,
-                LoanTransaction(
-                    loan=loan, kind=LKind.DISBURSEMENT, value_date=disbursed_on, amount=amount, recorded_by=self.user
-                ),
+                _Posting(loan, LKind.DISBURSEMENT, disbursed_on, amount),
             )
         )
         self.loans[loan_no] = state
@@ -547,18 +604,8 @@ class _Batch:
             if reference in state.references:
                 self.fail(row, "reference", f"Số chứng từ {reference} đã có cho khế ước {state.loan.loan_no}.")
             state.references.add(reference)
-        txn = LoanTransaction(
-            loan=state.loan, kind=kind, value_date=value_date, amount=amount, reference=reference, recorded_by=self.user
-        )
-        state.transactions.append((row, txn))
-        target = {
-            LKind.DISBURSEMENT: state.facts.disbursements,
-            LKind.PRINCIPAL: state.facts.repayments,
-            LKind.PRINCIPAL_WRITE_OFF: state.facts.principal_write_offs,
-            LKind.INTEREST: state.facts.interest_payments,
-            LKind.INTEREST_WRITE_OFF: state.facts.interest_write_offs,
-        }[kind]
-        target.append((value_date, amount))
+        state.transactions.append((row, _Posting(state.loan, kind, value_date, amount, reference)))
+        getattr(state.facts, _FACTS_LIST[kind]).append((value_date, amount))
 
     def extensions_sheet(self, row: Row):
         state = self.loan_for(row)
@@ -626,14 +673,7 @@ class _Batch:
         self.new_savings.append(
             (
                 row,
-                SavingsTransaction(
-                    member=member,
-                    kind=kind,
-                    value_date=value_date,
-                    amount=amount,
-                    reference=reference,
-                    recorded_by=self.user,
-                ),
+                _Posting(member, kind, value_date, amount, reference),
             )
         )
 
@@ -844,7 +884,7 @@ class _Batch:
         by_member = defaultdict(list)
         for row, txn in self.new_savings:
             if txn.kind == SKind.WITHDRAWAL:
-                by_member[txn.member.national_id].append((row, txn))
+                by_member[txn.owner.national_id].append((row, txn))
         for nid, withdrawals in by_member.items():
             full = self.savings_paths[nid]
             path = [p for p in full if p[1] > 0]
@@ -899,21 +939,22 @@ class _Batch:
         Installment.objects.bulk_create((i for s in self.loans.values() for i in s.installments), batch_size=5000)
         Extension.objects.bulk_create((e for s in self.loans.values() for e in s.extensions), batch_size=2000)
         Freeze.objects.bulk_create((f for s in self.loans.values() for _, f in s.freezes), batch_size=2000)
-        now = timezone.now()
-        user_id = self.user.pk if self.user is not None else None
-        _insert_rows(
+        stamp = {"recorded_at": timezone.now(), "recorded_by": self.user.pk if self.user is not None else None}
+        insert_rows(
             LoanTransaction,
-            ["loan", "kind", "value_date", "amount", "reference", "recorded_at", "recorded_by"],
+            ["loan", "kind", "value_date", "amount", "reference"],
             (
-                (t.loan.pk, t.kind, t.value_date, t.amount, t.reference, now, user_id)
+                (t.owner.pk, t.kind, t.value_date, t.amount, t.reference)
                 for s in self.loans.values()
                 for _, t in s.transactions
             ),
+            constants=stamp,
         )
-        _insert_rows(
+        insert_rows(
             SavingsTransaction,
-            ["member", "kind", "value_date", "amount", "reference", "recorded_at", "recorded_by"],
-            ((t.member.pk, t.kind, t.value_date, t.amount, t.reference, now, user_id) for _, t in self.new_savings),
+            ["member", "kind", "value_date", "amount", "reference"],
+            ((t.owner.pk, t.kind, t.value_date, t.amount, t.reference) for _, t in self.new_savings),
+            constants=stamp,
         )
         GroupMeeting.objects.bulk_create(self.new_meetings, batch_size=5000)
         Training.objects.bulk_create(self.new_trainings)
@@ -939,53 +980,27 @@ class _Batch:
 
     def write_bills(self):
         """Bills once per touched loan, from the facts in memory (real ids swapped in)."""
-        bills, through_by_loan = [], defaultdict(list)
-        for state in self.loans.values():
-            facts = state.facts
-            real = {temp: inst.pk for temp, inst in state.inst_by_due.values() if inst is not None}
-            facts.installments = [(real.get(i, i), d, p) for i, d, p in facts.installments]
-            facts.extensions = [(real.get(i, i), n, dec, e) for i, n, dec, e in facts.extensions]
-            book = LoanBook(facts)
-            if not state.new:
-                InterestBill.objects.filter(loan=state.loan).delete()
-            through = self.bills_through or self.today
-            bills += [
-                (state.loan.pk, b.billed_on, b.period_start, b.amount, b.overdue_amount) for b in book.bills(through)
-            ]
-            through_by_loan[book.bills_complete_through(through)].append(state.loan.pk)
-        _insert_rows(InterestBill, ["loan", "billed_on", "period_start", "amount", "overdue_amount"], bills)
-        for through, ids in through_by_loan.items():
-            for i in range(0, len(ids), 900):
-                Loan.objects.filter(pk__in=ids[i : i + 900]).update(bills_through=through)
+        through_by_loan = defaultdict(list)
+        through = self.bills_through or self.today
+        existing = [state.loan.pk for state in self.loans.values() if not state.new]
+        for chunk in chunks(existing):
+            InterestBill.objects.filter(loan_id__in=chunk).delete()
 
+        def bills():
+            for state in self.loans.values():
+                facts = state.facts
+                real = {temp: inst.pk for temp, inst in state.inst_by_due.values() if inst is not None}
+                facts.installments = [(real.get(i, i), d, p) for i, d, p in facts.installments]
+                facts.extensions = [(real.get(i, i), n, dec, e) for i, n, dec, e in facts.extensions]
+                book = LoanBook(facts)
+                for b in book.bills(through):
+                    yield (state.loan.pk, b.billed_on, b.period_start, b.amount, b.overdue_amount)
+                through_by_loan[book.bills_complete_through(through)].append(state.loan.pk)
 
-def _insert_rows(model, fields: list[str], rows, chunk: int = 5000):
-    """Insert validated rows as plain tuples: the model layer adds nothing for these
-    append-only tables but time (a million instances). Values are ints, strings, dates."""
-    ops = connection.ops
-    columns = [model._meta.get_field(f) for f in fields]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        ops.quote_name(model._meta.db_table),
-        ", ".join(ops.quote_name(c.column) for c in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    adapt = [
-        ops.adapt_datetimefield_value
-        if c.get_internal_type() == "DateTimeField"
-        else ops.adapt_datefield_value
-        if c.get_internal_type() == "DateField"
-        else None
-        for c in columns
-    ]
-    batch = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(tuple(v if a is None or v is None else a(v) for v, a in zip(row, adapt, strict=True)))
-            if len(batch) >= chunk:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
+        insert_rows(InterestBill, ["loan", "billed_on", "period_start", "amount", "overdue_amount"], bills())
+        for day, ids in through_by_loan.items():
+            for chunk in chunks(ids):
+                Loan.objects.filter(pk__in=chunk).update(bills_through=day)
 
 
 @transaction.atomic
@@ -1012,6 +1027,17 @@ def portfolio_write(
         raise BatchRefused(batch.issues)
     progress("Đã kiểm tra xong, đang ghi...")
     counts = batch.write()
+    if sum(counts.values()) >= ANALYZE_FROM:
+        analyze_tables(
+            Member,
+            Membership,
+            Loan,
+            Installment,
+            LoanTransaction,
+            SavingsTransaction,
+            InterestBill,
+            GroupMeeting,
+        )
     progress("Đã ghi sổ và tính lãi.")
     audit_record(
         user=acting_user,
