@@ -101,7 +101,11 @@ class Loan(models.Model):
         verbose_name = _("món vay")
         verbose_name_plural = _("món vay")
         ordering = ["loan_no"]
-        indexes = [models.Index(fields=["member", "disbursed_on"])]
+        indexes = [
+            models.Index(fields=["member", "disbursed_on"]),
+            # every report first looks for loans whose stored bills stop too early
+            models.Index(fields=["bills_through"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(approved_amount__gt=0), name="loan_amount_positive"
@@ -122,7 +126,11 @@ class Installment(models.Model):
     """Kỳ hạn trả nợ: principal falling due on a contract date."""
 
     loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="installments", verbose_name=_("món vay")
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="installments",
+        verbose_name=_("món vay"),
+        db_index=False,  # the (loan, due_on) unique index serves
     )
     due_on = models.DateField(_("ngày đến hạn theo hợp đồng"))
     principal = models.BigIntegerField(_("số tiền gốc (đồng)"))
@@ -209,7 +217,11 @@ class LoanTransaction(models.Model):
         INTEREST_WRITE_OFF = "interest_write_off", _("Xóa nợ lãi")
 
     loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("món vay")
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        verbose_name=_("món vay"),
+        db_index=False,  # the (loan, kind, value_date) index serves
     )
     kind = models.CharField(_("loại giao dịch"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("ngày giao dịch"))
@@ -232,7 +244,8 @@ class LoanTransaction(models.Model):
         verbose_name = _("giao dịch món vay")
         verbose_name_plural = _("giao dịch món vay")
         ordering = ["value_date", "id"]
-        indexes = [models.Index(fields=["loan", "value_date"])]
+        # (loan, kind, value date): the waterfall reads one kind of a few loans up to a date
+        indexes = [models.Index(fields=["loan", "kind", "value_date"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="loan_txn_positive"),
             models.UniqueConstraint(
@@ -258,6 +271,7 @@ class SavingsTransaction(models.Model):
         on_delete=models.PROTECT,
         related_name="savings_transactions",
         verbose_name=_("tổ viên"),
+        db_index=False,  # the (member, value_date) index serves
     )
     kind = models.CharField(_("loại giao dịch"), max_length=10, choices=Kind.choices)
     value_date = models.DateField(_("ngày giao dịch"))
@@ -374,7 +388,11 @@ class InterestBill(models.Model):
     """Derived: interest falling due on a billing date. A cache of the ledger, rebuilt."""
 
     loan = models.ForeignKey(
-        Loan, on_delete=models.CASCADE, related_name="bills", verbose_name=_("món vay")
+        Loan,
+        on_delete=models.CASCADE,
+        related_name="bills",
+        verbose_name=_("món vay"),
+        db_index=False,  # the (loan, billed_on) unique index serves
     )
     billed_on = models.DateField(_("ngày tính lãi"))
     period_start = models.DateField(_("tính từ ngày"))

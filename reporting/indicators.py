@@ -24,9 +24,10 @@ from datetime import date
 from fractions import Fraction
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from groups.models import Association, Commune
-from lending.models import LoanProgram
+from lending.models import Loan, LoanProgram
 from lending.services.bills import ensure_bills_current
 from vbsp_district.money import round_half_up
 
@@ -178,19 +179,30 @@ def figure_sets(dimensions, as_of: date, period=None, *, ensure_bills: bool = Tr
     if ensure_bills:
         ensure_bills_current(_last_day(as_of, period))
     query = BookQuery(as_of, period)
-    names = ["dimension", *(f"k{i}" for i in range(len(DIMENSIONS)))]
+    names = ["dimension", "part", *(f"k{i}" for i in range(len(DIMENSIONS)))]
     names += list(query.value_columns) + ["borrowers"]
-    results: list[dict] = [{} for _ in dims]
+    sums: list[dict] = [{} for _ in dims]
+    borrowers: list[dict] = [{} for _ in dims]
     with connection.cursor() as cursor:
         cursor.execute(query.aggregate_sql(dims), query.params)
         rows = cursor.fetchall()
     for row in rows:
         values = dict(zip(names, row, strict=True))
-        index = values.pop("dimension")
+        index, part = values.pop("dimension"), values.pop("part")
         keys = tuple(values.pop(f"k{i}") for i in range(len(DIMENSIONS)))[: len(dims[index])]
         key = None if not keys else keys[0] if len(keys) == 1 else keys
-        results[index][key] = Figures(**{k: int(v or 0) for k, v in values.items()})
-    return results
+        if part == 0:
+            values.pop("borrowers")
+            sums[index][key] = {k: int(v or 0) for k, v in values.items()}
+        else:
+            borrowers[index][key] = int(values["borrowers"])
+    return [
+        {
+            key: Figures(**sums[i].get(key, {}), borrowers=borrowers[i].get(key, 0))
+            for key in dict.fromkeys([*sums[i], *borrowers[i]])
+        }
+        for i in range(len(dims))
+    ]
 
 
 def figures_by(dimension, as_of: date, period=None) -> dict:
@@ -306,9 +318,10 @@ def district_figures(as_of: date, period=None, by_group: bool = False) -> dict:
         row = _organization_row(commune.code, commune.name, f, entrusted_part=True)
         report["by_commune"].append(with_period(row, f))
 
-    programs = LoanProgram.objects.filter(loans__disbursed_on__lte=_last_day(as_of, period))
+    # a semi-join: one index probe per program rather than a join with every loan
+    disbursed = Loan.objects.filter(program=OuterRef("pk"), disbursed_on__lte=_last_day(as_of, period))
     report["by_program"] = []
-    for program in programs.distinct().order_by("code"):
+    for program in LoanProgram.objects.filter(Exists(disbursed)).order_by("code"):
         f = by_program.get(program.pk, ZERO)
         row = {
             "code": program.code,

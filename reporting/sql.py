@@ -4,17 +4,22 @@
 
 - the ledger (reversed rows and reversal rows left out) summed per loan at every date the
   report needs, the stored interest bills likewise;
-- per loan at D: outstanding, frozen, the effective schedule and overdue under the
-  program's rule, the interest balance; the outstanding at the year start;
-- per loan over a period P = [s, e]: flows, the principal waterfall (cumulative sums turned
-  into intervals, then interval overlaps) and the interest applied loan by loan;
-- the attribution of every loan (and of savings) at D, at the year start and at e;
-- `facts`: one row per (loan, facet) and per group carrying its keys and figures, that the
-  final SELECTs group by any dimension.
+- the attribution of every member at D, at the year start and at e;
+- `loan_stock`, one row per loan: at D outstanding, frozen, the effective schedule, the
+  interest balance, the outstanding at the year start, its group, commune and association
+  at each date; over a period P = [s, e] its flows and the principal waterfall
+  (cumulative sums turned into intervals, then interval overlaps), run only for the
+  loans with an installment due in P; then overdue under the program's rule and the
+  interest applied loan by loan;
+- `facts`: one row per (loan, facet) and per group carrying its keys and figures, summed
+  once into `cube` per key tuple, which the final SELECTs add up by any dimension;
+  `borrower_keys` for the distinct borrowers.
 
 Portable SQL only: CTEs, window functions, CASE in place of LEAST/GREATEST, dates passed
-as named parameters (never computed in SQL). The statement's shape depends on the
-request, never on the data: one query, whatever the number of loans.
+as named parameters (never computed in SQL); the MATERIALIZED / NOT MATERIALIZED hints
+are read by PostgreSQL 12+ and SQLite 3.35+ alike. The statement's shape depends on the
+request, never on the data: one query, whatever the number of loans. It scans each
+ledger table once; the rest works on one row per loan.
 """
 
 from datetime import date
@@ -94,6 +99,14 @@ def sum_if(condition: str, value: str = "amount") -> str:
     return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
 
 
+def live_row(table: str, alias: str = "t") -> str:
+    """The row counts: it is not a reversal and no reversal points at it."""
+    return (
+        f"{alias}.reverses_id IS NULL AND {alias}.id NOT IN "
+        f"(SELECT r.reverses_id FROM {table} r WHERE r.reverses_id IS NOT NULL)"
+    )
+
+
 def year_start(as_of: date) -> date:
     """31/12 of the year before `as_of`: the base of 'change since year start'."""
     return date(as_of.year - 1, 12, 31)
@@ -111,18 +124,24 @@ class BookQuery:
         self.period = period
         self.params = {"d": as_of, "y0": year_start(as_of), "hi": as_of}
         if period is not None:
-            self.params.update(
-                s=period.start, e=period.end, s1=period.day_before, hi=max(as_of, period.end)
-            )
+            self.params.update(s=period.start, e=period.end, s1=period.day_before, hi=max(as_of, period.end))
         self.ctes: dict[str, str] = {}
+        self.hints: dict[str, str] = {}
         self._build()
 
     # -- assembly ---------------------------------------------------------------------
-    def _cte(self, name: str, sql: str):
+    def _cte(self, name: str, sql: str, materialized: bool | None = None):
+        """Add a CTE; `materialized` hints whether to compute it once (True) or fold it
+        into each query that reads it (False). Both hints are standard in PostgreSQL 12+
+        and SQLite 3.35+."""
         self.ctes[name] = sql
+        if materialized is not None:
+            self.hints[name] = "MATERIALIZED " if materialized else "NOT MATERIALIZED "
 
     def _with(self) -> str:
-        return "WITH " + ",\n".join(f"{name} AS (\n{sql}\n)" for name, sql in self.ctes.items())
+        return "WITH " + ",\n".join(
+            f"{name} AS {self.hints.get(name, '')}(\n{sql}\n)" for name, sql in self.ctes.items()
+        )
 
     def _same_date(self, role: str) -> str:
         """The first date role with the same day, so equal dates share one attribution."""
@@ -131,15 +150,28 @@ class BookQuery:
                 return earlier
         return role
 
+    @property
+    def roles(self) -> list[str]:
+        """The date roles that need an attribution of their own (equal dates share one)."""
+        roles = ["d", "y0"] + (["e"] if self.period is not None else [])
+        return list(dict.fromkeys(self._same_date(r) for r in roles))
+
+    def _keys(self, prefix: str = "") -> str:
+        """The attribution columns of every role, as `loan_stock` names them."""
+        return ", ".join(
+            f"{prefix}association_id_{r}, {prefix}commune_id_{r}, {prefix}group_id_{r}" for r in self.roles
+        )
+
     def _build(self):
         self._ledger()
-        self._stock()
+        self._schedule_and_freezes()
         if self.period is not None:
             self._waterfall()
-            self._interest_period()
-        roles = ["d", "y0"] + (["e"] if self.period is not None else [])
-        for role in dict.fromkeys(self._same_date(r) for r in roles):
+        for role in self.roles:
             self._attribution(role)
+        self._stock()
+        if self.period is not None:
+            self._interest_period()
         self._groups_and_savings()
         self._facts()
 
@@ -147,12 +179,14 @@ class BookQuery:
     def _ledger(self):
         principal_out = f"kind IN ({PRINCIPAL}, {PRINCIPAL_WRITE_OFF})"
         interest_out = f"kind IN ({INTEREST}, {INTEREST_WRITE_OFF})"
+        # Reversal rows are few: the ids they reverse make a small list that every ledger
+        # row is checked against, where an anti-join would read the whole table twice.
         self._cte(
             "live_txn",
-            """SELECT t.id, t.loan_id, t.kind, t.value_date, t.amount
+            f"""SELECT t.id, t.loan_id, t.kind, t.value_date, t.amount
 FROM lending_loantransaction t
-WHERE t.value_date <= %(hi)s AND t.reverses_id IS NULL
-  AND NOT EXISTS (SELECT 1 FROM lending_loantransaction r WHERE r.reverses_id = t.id)""",
+WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}""",
+            materialized=False,
         )
         columns = [
             f"{sum_if(f'kind = {DISBURSEMENT} AND value_date <= %(d)s')} AS disbursed_d",
@@ -190,27 +224,35 @@ WHERE t.value_date <= %(hi)s AND t.reverses_id IS NULL
 
     def _schedule(self, role: str):
         """Each installment's effective due date: its latest extension decided by the date."""
+        # (an anti-join rather than a ranking window: the planner then sizes it right
+        # and hashes it against the installments)
         self._cte(
             f"extension_{role}",
-            f"""SELECT installment_id, new_due_on FROM (
-  SELECT x.installment_id, x.new_due_on,
-    ROW_NUMBER() OVER (PARTITION BY x.installment_id ORDER BY x.decided_on DESC, x.id DESC) AS rn
-  FROM lending_extension x WHERE x.decided_on <= %({role})s
-) ranked WHERE rn = 1""",
+            f"""SELECT x.installment_id, x.new_due_on
+FROM lending_extension x
+WHERE x.decided_on <= %({role})s AND NOT EXISTS (
+  SELECT 1 FROM lending_extension y
+  WHERE y.installment_id = x.installment_id AND y.decided_on <= %({role})s
+    AND (y.decided_on > x.decided_on OR (y.decided_on = x.decided_on AND y.id > x.id))
+)""",
+            materialized=False,
         )
+        # folded into each reader: the per-loan totals then read the installments in loan
+        # order, with no copy of the whole schedule to hash
         self._cte(
             f"schedule_{role}",
             f"""SELECT i.id AS installment_id, i.loan_id, i.due_on, i.principal,
   COALESCE(x.new_due_on, i.due_on) AS due
 FROM lending_installment i LEFT JOIN extension_{role} x ON x.installment_id = i.id""",
+            materialized=False,
         )
 
     # -- stock figures at D ----------------------------------------------------------------
-    def _stock(self):
+    def _schedule_and_freezes(self):
         self._schedule("d")
         self._cte(
             "schedule_totals_d",
-            f"""SELECT loan_id, MAX(due) AS maturity, {sum_if('due < %(d)s', 'principal')} AS due_before
+            f"""SELECT loan_id, MAX(due) AS maturity, {sum_if("due < %(d)s", "principal")} AS due_before
 FROM schedule_d GROUP BY loan_id""",
         )
         self._cte(
@@ -218,22 +260,54 @@ FROM schedule_d GROUP BY loan_id""",
             """SELECT loan_id, SUM(amount) AS amount FROM lending_freeze
 WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s) GROUP BY loan_id""",
         )
+
+    # -- per loan: stock figures at D (and the period's sums) ------------------------------
+    def _stock(self):
+        # One row per loan out of every per-loan sum: the ledger and the bills are read
+        # once each, the period figures and the attribution at each date ride along.
+        period_columns, period_joins = "", ""
+        if self.period is not None:
+            period_columns = """,
+  COALESCE(g.disbursed_p, 0) AS disbursed,
+  COALESCE(g.repaid_p, 0) AS principal_repaid,
+  COALESCE(g.written_off_p, 0) AS principal_written_off,
+  COALESCE(pd.principal_due, 0) AS principal_due,
+  COALESCE(pd.principal_collected_of_due, 0) AS principal_collected_of_due,
+  COALESCE(b.billed_p, 0) AS interest_billed,
+  COALESCE(g.interest_paid_p, 0) AS interest_paid,
+  COALESCE(b.billed_s1, 0) - COALESCE(g.interest_settled_s1, 0) AS balance_start,
+  COALESCE(b.billed_e, 0) - COALESCE(g.interest_settled_e, 0) AS balance_end"""
+            period_joins = "\nLEFT JOIN principal_due_p pd ON pd.loan_id = l.id"
+        # an entrusted loan follows its member's group; a direct one, its member's commune
+        entrusted = f"l.channel = {ENTRUSTED}"
+        attribution_columns = "".join(
+            f""",
+  CASE WHEN {entrusted} THEN a_{r}.association_id END AS association_id_{r},
+  CASE WHEN {entrusted} AND a_{r}.group_commune_id IS NOT NULL THEN a_{r}.group_commune_id
+       ELSE a_{r}.member_commune_id END AS commune_id_{r},
+  CASE WHEN {entrusted} THEN a_{r}.group_id END AS group_id_{r}"""
+            for r in self.roles
+        )
+        attribution_joins = "".join(
+            f"\nLEFT JOIN member_attribution_{r} a_{r} ON a_{r}.member_id = l.member_id" for r in self.roles
+        )
         self._cte(
             "loan_stock",
-            """SELECT l.id AS loan_id, l.member_id, l.program_id, l.channel, p.overdue_rule,
+            f"""SELECT l.id AS loan_id, l.member_id, l.program_id, l.channel, p.overdue_rule,
   COALESCE(g.disbursed_d, 0) - COALESCE(g.principal_settled_d, 0) AS outstanding,
   COALESCE(g.principal_settled_d, 0) AS principal_settled,
   COALESCE(fz.amount, 0) AS in_force,
   sc.maturity, COALESCE(sc.due_before, 0) AS due_before,
   COALESCE(b.billed_d, 0) - COALESCE(g.interest_settled_d, 0) AS interest_balance,
-  COALESCE(g.disbursed_y0, 0) - COALESCE(g.principal_settled_y0, 0) AS outstanding_year_start
+  COALESCE(g.disbursed_y0, 0) - COALESCE(g.principal_settled_y0, 0) AS outstanding_year_start{period_columns}{attribution_columns}
 FROM lending_loan l
 JOIN lending_loanprogram p ON p.id = l.program_id
 LEFT JOIN ledger g ON g.loan_id = l.id
 LEFT JOIN bills b ON b.loan_id = l.id
 LEFT JOIN freezes_d fz ON fz.loan_id = l.id
-LEFT JOIN schedule_totals_d sc ON sc.loan_id = l.id
+LEFT JOIN schedule_totals_d sc ON sc.loan_id = l.id{period_joins}{attribution_joins}
 WHERE l.disbursed_on <= %(hi)s""",
+            materialized=True,
         )
         self._cte(
             "loan_frozen",
@@ -244,7 +318,7 @@ WHERE l.disbursed_on <= %(hi)s""",
         self._cte(
             "loan_position",
             f"""SELECT loan_id, member_id, program_id, channel, outstanding, frozen, maturity,
-  interest_balance, outstanding_year_start,
+  interest_balance, outstanding_year_start, {self._keys()},
   CASE WHEN {free} <= 0 THEN 0
        WHEN overdue_rule = {INSTALLMENT_RULE} THEN {least(positive(late), free)}
        WHEN maturity IS NOT NULL AND maturity < %(d)s THEN {free}
@@ -264,12 +338,19 @@ FROM loan_frozen""",
         role = "d" if self.params["e"] == self.params["d"] else "e"
         if role == "e":
             self._schedule("e")
+        # Only the loans with an installment due in P have a waterfall to run: a few
+        # thousand, whose settlements the (loan, kind, value date) index finds.
+        self._cte(
+            "period_loans",
+            f"SELECT DISTINCT loan_id FROM schedule_{role} WHERE due >= %(s)s AND due <= %(e)s",
+            materialized=True,
+        )
         self._cte(
             "installment_span",
             f"""SELECT loan_id, installment_id, due, principal,
   SUM(principal) OVER (PARTITION BY loan_id ORDER BY due, due_on, installment_id
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS span_end
-FROM schedule_{role}""",
+FROM schedule_{role} WHERE loan_id IN (SELECT loan_id FROM period_loans)""",
         )
         self._cte(
             "due_in_period",
@@ -283,17 +364,18 @@ FROM installment_span WHERE due >= %(s)s AND due <= %(e)s""",
     SUM(amount) OVER (PARTITION BY loan_id
                       ORDER BY value_date, CASE WHEN kind = {PRINCIPAL} THEN 0 ELSE 1 END, id
                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS span_end
-  FROM live_txn WHERE kind IN ({PRINCIPAL}, {PRINCIPAL_WRITE_OFF}) AND value_date <= %(e)s
+  FROM lending_loantransaction t
+  WHERE t.loan_id IN (SELECT loan_id FROM period_loans)
+    AND t.kind IN ({PRINCIPAL}, {PRINCIPAL_WRITE_OFF}) AND t.value_date <= %(e)s
+    AND {live_row("lending_loantransaction")}
 ) settlements""",
         )
-        overlap = (
-            f"({least('d.span_end', 'p.span_end')} - {greatest('d.span_start', 'p.span_start')})"
-        )
+        overlap = f"({least('d.span_end', 'p.span_end')} - {greatest('d.span_start', 'p.span_start')})"
         self._cte(
             "installment_cover",
             f"""SELECT d.installment_id,
-  {sum_if(f'p.kind = {PRINCIPAL}', overlap)} AS repaid,
-  {sum_if(f'p.kind = {PRINCIPAL_WRITE_OFF}', overlap)} AS written_off
+  {sum_if(f"p.kind = {PRINCIPAL}", overlap)} AS repaid,
+  {sum_if(f"p.kind = {PRINCIPAL_WRITE_OFF}", overlap)} AS written_off
 FROM due_in_period d
 JOIN settlement_span p
   ON p.loan_id = d.loan_id AND p.span_start < d.span_end AND p.span_end > d.span_start
@@ -311,89 +393,84 @@ GROUP BY d.loan_id""",
     def _interest_period(self):
         self._cte(
             "loan_period_base",
-            """SELECT l.id AS loan_id, l.member_id, l.program_id, l.channel,
-  COALESCE(g.disbursed_p, 0) AS disbursed,
-  COALESCE(g.repaid_p, 0) AS principal_repaid,
-  COALESCE(g.written_off_p, 0) AS principal_written_off,
-  COALESCE(pd.principal_due, 0) AS principal_due,
-  COALESCE(pd.principal_collected_of_due, 0) AS principal_collected_of_due,
-  COALESCE(b.billed_p, 0) AS interest_billed,
-  COALESCE(g.interest_paid_p, 0) AS interest_paid,
-  COALESCE(b.billed_s1, 0) - COALESCE(g.interest_settled_s1, 0) AS balance_start,
-  COALESCE(b.billed_e, 0) - COALESCE(g.interest_settled_e, 0) AS balance_end
-FROM lending_loan l
-LEFT JOIN ledger g ON g.loan_id = l.id
-LEFT JOIN bills b ON b.loan_id = l.id
-LEFT JOIN principal_due_p pd ON pd.loan_id = l.id
-WHERE l.disbursed_on <= %(hi)s""",
+            f"""SELECT loan_id, member_id, program_id, channel, disbursed, principal_repaid,
+  principal_written_off, principal_due, principal_collected_of_due, interest_billed,
+  interest_paid, balance_start, balance_end, {self._keys()}
+FROM loan_stock""",
         )
         # credit_start = max(0, −balance_start); what is available to apply = paid + credit.
         self._cte(
             "loan_period_credit",
-            f"""SELECT lb.*, {positive('lb.balance_start')} AS interest_arrears_start,
-  lb.interest_paid + {positive('-lb.balance_start')} AS available
+            f"""SELECT lb.*, {positive("lb.balance_start")} AS interest_arrears_start,
+  lb.interest_paid + {positive("-lb.balance_start")} AS available
 FROM loan_period_base lb""",
         )
         self._cte(
             "loan_period_current",
-            f"""SELECT lc.*, {least('lc.available', 'lc.interest_billed')} AS interest_applied_current
+            f"""SELECT lc.*, {least("lc.available", "lc.interest_billed")} AS interest_applied_current
 FROM loan_period_credit lc""",
         )
         self._cte(
             "loan_period",
             f"""SELECT loan_id, member_id, program_id, channel, disbursed, principal_repaid,
   principal_written_off, principal_due, principal_collected_of_due, interest_billed,
-  interest_paid, interest_applied_current, interest_arrears_start,
-  {least('available - interest_applied_current', 'interest_arrears_start')} AS interest_applied_arrears,
-  {positive('balance_end')} AS interest_arrears_end
+  interest_paid, interest_applied_current, interest_arrears_start, {self._keys()},
+  {least("available - interest_applied_current", "interest_arrears_start")} AS interest_applied_arrears,
+  {positive("balance_end")} AS interest_arrears_end
 FROM loan_period_current""",
         )
 
     # -- attribution -------------------------------------------------------------------------
     def _attribution(self, role: str):
-        """Group, commune and association of every loan at the date `role`.
+        """Group, commune and association of every member at the date `role`.
 
-        An entrusted loan follows its member's group at the date (left_on inclusive) or the
-        last group before it; the group's association is its latest assignment in force, or
-        its first one. A direct loan belongs to its member's commune only.
+        A member is in their group at the date (left_on inclusive) or the last group before
+        it; the group's association is its latest assignment in force, or its first one.
+        `loan_stock` applies it: an entrusted loan follows its member's group, a direct
+        loan belongs to its member's commune only.
         """
         day = f"%({role})s"
+        # "The latest row per key" as anti-joins rather than ranking windows: the planner
+        # sizes an anti-join from the table's statistics, where a `rank = 1` filter looks
+        # like a handful of rows and invites nested loops over the whole book.
         self._cte(
             f"member_group_{role}",
-            f"""SELECT member_id, group_id,
-  CASE WHEN left_on IS NULL OR left_on >= {day} THEN 1 ELSE 0 END AS in_force
-FROM (
-  SELECT ms.member_id, ms.group_id, ms.left_on,
-    ROW_NUMBER() OVER (PARTITION BY ms.member_id ORDER BY ms.joined_on DESC, ms.id DESC) AS rn
-  FROM groups_membership ms WHERE ms.joined_on <= {day}
-) ranked WHERE rn = 1""",
+            f"""SELECT ms.member_id, ms.group_id,
+  CASE WHEN ms.left_on IS NULL OR ms.left_on >= {day} THEN 1 ELSE 0 END AS in_force
+FROM groups_membership ms
+WHERE ms.joined_on <= {day} AND NOT EXISTS (
+  SELECT 1 FROM groups_membership later
+  WHERE later.member_id = ms.member_id AND later.joined_on <= {day}
+    AND (later.joined_on > ms.joined_on OR (later.joined_on = ms.joined_on AND later.id > ms.id))
+)""",
+            materialized=True,
         )
+        in_force = f"ga.effective_on <= {day}"
+        other_in_force = f"other.effective_on <= {day}"
         self._cte(
             f"group_association_{role}",
-            f"""SELECT group_id, association_id FROM (
-  SELECT ga.group_id, ga.association_id,
-    ROW_NUMBER() OVER (
-      PARTITION BY ga.group_id
-      ORDER BY CASE WHEN ga.effective_on <= {day} THEN 0 ELSE 1 END,
-               CASE WHEN ga.effective_on <= {day} THEN ga.effective_on END DESC,
-               ga.effective_on, ga.id
-    ) AS rn
-  FROM groups_groupassignment ga
-) ranked WHERE rn = 1""",
+            f"""SELECT ga.group_id, ga.association_id
+FROM groups_groupassignment ga
+WHERE NOT EXISTS (
+  SELECT 1 FROM groups_groupassignment other
+  WHERE other.group_id = ga.group_id AND (
+    ({other_in_force} AND NOT {in_force})
+    OR ({other_in_force} AND {in_force}
+        AND (other.effective_on > ga.effective_on OR (other.effective_on = ga.effective_on AND other.id < ga.id)))
+    OR (NOT {other_in_force} AND NOT {in_force}
+        AND (other.effective_on < ga.effective_on OR (other.effective_on = ga.effective_on AND other.id < ga.id)))
+  )
+)""",
+            materialized=True,
         )
         self._cte(
-            f"loan_attribution_{role}",
-            f"""SELECT l.id AS loan_id,
-  CASE WHEN l.channel = {ENTRUSTED} THEN mg.group_id END AS group_id,
-  CASE WHEN l.channel = {ENTRUSTED} AND sg.commune_id IS NOT NULL THEN sg.commune_id
-       ELSE m.commune_id END AS commune_id,
-  CASE WHEN l.channel = {ENTRUSTED} THEN ga.association_id END AS association_id
-FROM lending_loan l
-JOIN groups_member m ON m.id = l.member_id
-LEFT JOIN member_group_{role} mg ON mg.member_id = l.member_id
+            f"member_attribution_{role}",
+            f"""SELECT m.id AS member_id, m.commune_id AS member_commune_id, mg.group_id,
+  sg.commune_id AS group_commune_id, ga.association_id
+FROM groups_member m
+LEFT JOIN member_group_{role} mg ON mg.member_id = m.id
 LEFT JOIN groups_savingsgroup sg ON sg.id = mg.group_id
-LEFT JOIN group_association_{role} ga ON ga.group_id = mg.group_id
-WHERE l.disbursed_on <= %(hi)s""",
+LEFT JOIN group_association_{role} ga ON ga.group_id = mg.group_id""",
         )
 
     # -- groups and savings at D ---------------------------------------------------------------
@@ -402,8 +479,7 @@ WHERE l.disbursed_on <= %(hi)s""",
             "savings_d",
             f"""SELECT t.member_id, SUM(CASE WHEN t.kind = {DEPOSIT} THEN t.amount ELSE -t.amount END) AS balance
 FROM lending_savingstransaction t
-WHERE t.value_date <= %(d)s AND t.reverses_id IS NULL
-  AND NOT EXISTS (SELECT 1 FROM lending_savingstransaction r WHERE r.reverses_id = t.id)
+WHERE t.value_date <= %(d)s AND {live_row("lending_savingstransaction")}
 GROUP BY t.member_id""",
         )
         self._cte(
@@ -435,7 +511,6 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
                 "d",
                 {
                     "program_id": "l.program_id",
-                    "borrower_id": "CASE WHEN l.outstanding > 0 THEN l.member_id END",
                     "outstanding": "l.outstanding",
                     "entrusted_outstanding": f"CASE WHEN {entrusted} THEN l.outstanding ELSE 0 END",
                     "overdue": "l.overdue",
@@ -489,16 +564,33 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
             )
         )
         self._cte("facts", "\nUNION ALL\n".join(branches))
+        # Every dimension is a function of the four keys: the facts are summed once per
+        # key tuple (a few thousand rows), and each dimension adds up that small cube.
+        keys = ", ".join(f"{d}_id" for d in DIMENSIONS)
+        sums = ",\n  ".join(f"SUM({c}) AS {c}" for c in self.value_columns)
+        self._cte("cube", f"SELECT {keys},\n  {sums}\nFROM facts GROUP BY {keys}", materialized=True)
+        # Borrowers are counted distinct: their keys are kept apart, one narrow row each.
+        self._cte(
+            "borrower_keys",
+            """SELECT DISTINCT association_id_d AS association_id, commune_id_d AS commune_id,
+  group_id_d AS group_id, program_id, member_id AS borrower_id
+FROM loan_position WHERE outstanding > 0""",
+            materialized=True,
+        )
 
     def _facet(self, source: str, role: str, values: dict) -> str:
         return self._select(
-            f"{source} JOIN loan_attribution_{role} a ON a.loan_id = l.loan_id",
-            {"association_id": "a.association_id", "commune_id": "a.commune_id", "group_id": "a.group_id"}
+            source,
+            {
+                "association_id": f"l.association_id_{role}",
+                "commune_id": f"l.commune_id_{role}",
+                "group_id": f"l.group_id_{role}",
+            }
             | values,
         )
 
     def _select(self, source: str, values: dict, where: str | None = None) -> str:
-        keys = [f"{d}_id" for d in DIMENSIONS] + ["borrower_id"]
+        keys = [f"{d}_id" for d in DIMENSIONS]
         columns = [f"{values.get(k, 'CAST(NULL AS BIGINT)')} AS {k}" for k in keys]
         columns += [f"{values.get(c, '0')} AS {c}" for c in self.value_columns]
         sql = "SELECT " + ",\n  ".join(columns) + f"\nFROM {source}"
@@ -510,7 +602,11 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
 
     # -- statements ----------------------------------------------------------------------------
     def aggregate_sql(self, dimensions: list[tuple[str, ...]]) -> str:
-        """One row per key of each requested dimension tuple: (index, k1..k4, figures...)."""
+        """Rows of each requested dimension tuple: (index, part, k1..k4, figures..., borrowers).
+
+        Part 0 carries the sums of a key (added up from `cube`), part 1 its number of
+        distinct borrowers (from `borrower_keys`).
+        """
         width = len(DIMENSIONS)
         selects = []
         for index, dims in enumerate(dimensions):
@@ -518,22 +614,30 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
                 if dim not in DIMENSIONS:
                     raise ValueError(f"unknown dimension {dim!r}; use one of {DIMENSIONS}")
             keys = [f"{d}_id" for d in dims]
-            key_columns = keys + ["CAST(NULL AS BIGINT)"] * (width - len(keys))
-            columns = [f"{index} AS dimension"]
-            columns += [f"{k} AS k{i}" for i, k in enumerate(key_columns)]
-            columns += [f"SUM({c}) AS {c}" for c in self.value_columns]
-            columns.append("COUNT(DISTINCT borrower_id) AS borrowers")
-            sql = "SELECT " + ", ".join(columns) + " FROM facts"
-            if keys:
-                sql += " GROUP BY " + ", ".join(keys)
-            selects.append(sql)
+            key_columns = [f"{k} AS k{i}" for i, k in enumerate(keys)]
+            key_columns += [f"CAST(NULL AS BIGINT) AS k{i}" for i in range(len(keys), width)]
+            group_by = " GROUP BY " + ", ".join(keys) if keys else ""
+            sums = [f"SUM({c}) AS {c}" for c in self.value_columns]
+            selects.append(
+                f"SELECT {index} AS dimension, 0 AS part, "
+                + ", ".join(key_columns + sums + ["CAST(NULL AS BIGINT) AS borrowers"])
+                + f" FROM cube{group_by}"
+            )
+            nulls = ["NULL"] * len(self.value_columns)
+            selects.append(
+                f"SELECT {index}, 1, "
+                + ", ".join(key_columns + nulls + ["COUNT(*)"])
+                + " FROM (SELECT DISTINCT "
+                + ", ".join([*keys, "borrower_id"])
+                + f" FROM borrower_keys) borrowers{group_by}"
+            )
         return self._with() + "\n" + "\nUNION ALL\n".join(selects)
 
     def loan_sql(self, loan_ids: list[int] | None = None) -> str:
         """One row per loan: its attribution at D, stock figures and period figures."""
         from_attribution = {"association_id", "commune_id", "group_id"}
-        columns = [f"a.{c}" if c in from_attribution else f"l.{c}" for c in LOAN_COLUMNS]
-        source = "loan_position l JOIN loan_attribution_d a ON a.loan_id = l.loan_id"
+        columns = [f"l.{c}_d AS {c}" if c in from_attribution else f"l.{c}" for c in LOAN_COLUMNS]
+        source = "loan_position l"
         if self.period is not None:
             columns += [f"p.{c}" for c in PERIOD_COLUMNS]
             source += " JOIN loan_period p ON p.loan_id = l.loan_id"
