@@ -19,3 +19,8 @@ test: setup
 
 check: setup
 	.venv/bin/ruff check .
+
+# The demo district at scale 1 and 10 in fresh databases beside DATABASE_URL's, timed
+# (README, "Benchmark"). BENCH_ARGS passes options, e.g. BENCH_ARGS="--scales 1".
+bench: setup
+	$(PY) manage.py bench $(BENCH_ARGS)

@@ -1,0 +1,391 @@
+"""python manage.py bench: the demo district at scale 1 and 10, loaded and timed.
+
+Each scale goes into a fresh database beside the one DATABASE_URL names (PostgreSQL:
+`<name>_bench1`, `<name>_bench10`; SQLite: `db/<name>_bench1.sqlite3`, ...), migrated,
+then loaded with `seed_demo`. Loading and measuring run in child processes, so that one
+scale's memory and connections never weigh on the next. Timings are medians; the table
+compares the two scales. Benchmarks are not tests: nothing here runs under pytest.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+AS_OF = date(2019, 12, 31)
+PERIOD = "2019Q4"
+REPAYMENT = 100_000  # đồng, on each benchmarked loan
+
+# The floor: the one figure everything else is built around, computed as plainly as SQL
+# allows. Entrusted outstanding by association at D: disbursed − repaid − written off
+# (reversed rows and reversal rows left out), each loan attributed to its member's latest
+# group joined by D and that group's association at D (its first one before that; one
+# assignment per group and day).
+FLOOR_SQL = """
+WITH outstanding AS (
+  SELECT t.loan_id,
+    SUM(CASE WHEN t.kind = 'disbursement' THEN t.amount ELSE -t.amount END) AS amount
+  FROM lending_loantransaction t
+  WHERE t.kind IN ('disbursement', 'principal', 'principal_write_off')
+    AND t.value_date <= %(d)s
+    AND t.reverses_id IS NULL
+    AND t.id NOT IN (SELECT r.reverses_id FROM lending_loantransaction r WHERE r.reverses_id IS NOT NULL)
+  GROUP BY t.loan_id
+),
+member_group AS (
+  SELECT ms.member_id, ms.group_id FROM groups_membership ms
+  WHERE ms.joined_on <= %(d)s AND NOT EXISTS (
+    SELECT 1 FROM groups_membership later
+    WHERE later.member_id = ms.member_id AND later.joined_on <= %(d)s
+      AND (later.joined_on > ms.joined_on OR (later.joined_on = ms.joined_on AND later.id > ms.id))
+  )
+),
+group_association AS (
+  SELECT ga.group_id, ga.association_id FROM groups_groupassignment ga
+  WHERE NOT EXISTS (
+    SELECT 1 FROM groups_groupassignment other
+    WHERE other.group_id = ga.group_id AND (
+      (other.effective_on <= %(d)s AND ga.effective_on > %(d)s)
+      OR (other.effective_on <= %(d)s AND other.effective_on > ga.effective_on)
+      OR (other.effective_on > %(d)s AND ga.effective_on > %(d)s AND other.effective_on < ga.effective_on)
+    )
+  )
+)
+SELECT ga.association_id, SUM(o.amount)
+FROM outstanding o
+JOIN lending_loan l ON l.id = o.loan_id
+JOIN member_group mg ON mg.member_id = l.member_id
+JOIN group_association ga ON ga.group_id = mg.group_id
+WHERE l.channel = 'entrusted'
+GROUP BY ga.association_id
+"""
+
+
+def median_time(fn, runs: int, warm_up: int = 1) -> tuple[float, list[float]]:
+    for _ in range(warm_up):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times
+
+
+def peak_memory_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+class Command(BaseCommand):
+    help = "Đo hiệu năng: nạp dữ liệu mẫu quy mô 1 và 10 vào cơ sở dữ liệu mới, đo báo cáo và ghi sổ."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], help="các quy mô cần đo")
+        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument("--runs", type=int, default=5, help="số lần đo báo cáo (lấy trung vị)")
+        parser.add_argument("--repayments", type=int, default=50, help="số lần thu nợ gốc được đo")
+        parser.add_argument("--reuse", action="store_true", help="dùng lại cơ sở dữ liệu đo đã nạp, không nạp lại")
+        parser.add_argument("--drop", action="store_true", help="xóa các cơ sở dữ liệu đo khi xong")
+        # internal: one step in a child process, on the database of its DATABASE_URL
+        parser.add_argument("--step", choices=["load", "measure"], help="(nội bộ)")
+        parser.add_argument("--out", help="(nội bộ) tệp JSON kết quả của bước")
+
+    def handle(self, *args, step, **options):
+        if step:
+            result = getattr(self, f"step_{step}")(**options)
+            Path(options["out"]).write_text(json.dumps(result), encoding="utf-8")
+            return
+        self.orchestrate(**options)
+
+    # -- the parent: fresh databases, child processes, the table ------------------------
+    def orchestrate(self, *, scales, seed, runs, repayments, reuse, drop, **options):
+        vendor = connection.vendor
+        if vendor not in ("postgresql", "sqlite"):
+            raise CommandError(f"Chưa hỗ trợ cơ sở dữ liệu {vendor}.")
+        results = {}
+        out_dir = Path(settings.BASE_DIR) / "bench-results"
+        out_dir.mkdir(exist_ok=True)
+        for scale in scales:
+            url, label = self.bench_database(scale)
+            self.say(f"Quy mô {scale}: {label}")
+            loaded = reuse and self.bench_database_ready(scale)
+            if not loaded:
+                self.bench_database_create(scale)
+                self.child(url, ["migrate", "--noinput", "-v", "0"])
+                self.say("  nạp dữ liệu mẫu...")
+                load = self.child_step(url, "load", ["--scales", str(scale), "--seed", str(seed)])
+                self.say(f"  đã nạp trong {load['load_s']:.1f} s (bộ nhớ tối đa {load['peak_mb']:,.0f} MB)")
+            else:
+                load = {"load_s": None, "peak_mb": None}
+                self.say("  dùng lại dữ liệu đã nạp")
+            self.say("  đo báo cáo, mức sàn, cập nhật kỳ tính lãi, thu nợ...")
+            measured = self.child_step(url, "measure", ["--runs", str(runs), "--repayments", str(repayments)])
+            results[scale] = load | measured
+            if drop:
+                self.bench_database_drop(scale)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        path = out_dir / f"bench-{vendor}-{stamp}.json"
+        path.write_text(json.dumps({"vendor": vendor, "results": results}, indent=2), encoding="utf-8")
+        self.stdout.write("")
+        self.stdout.write(render_table(vendor, results))
+        self.stdout.write(f"\nKết quả chi tiết: {path.relative_to(settings.BASE_DIR)}")
+
+    def say(self, message: str):
+        self.stdout.write(message)
+        self.stdout.flush()
+
+    def _base(self) -> tuple[str, str]:
+        """The DATABASE_URL this run was given (or the default SQLite file) and its db name."""
+        db = settings.DATABASES["default"]
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{db['NAME']}"
+        name = Path(str(db["NAME"])).stem if connection.vendor == "sqlite" else str(db["NAME"])
+        return url, name
+
+    def bench_database(self, scale: int) -> tuple[str, str]:
+        url, name = self._base()
+        bench_name = f"{name}_bench{scale}"
+        if connection.vendor == "sqlite":
+            path = Path(settings.BASE_DIR) / "db" / f"{bench_name}.sqlite3"
+            return f"sqlite:///{path}", str(path.relative_to(settings.BASE_DIR))
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(path=f"/{bench_name}")), f"PostgreSQL {bench_name}"
+
+    def _pg_name(self, scale: int) -> str:
+        return f"{self._base()[1]}_bench{scale}"
+
+    def _sqlite_path(self, scale: int) -> Path:
+        return Path(settings.BASE_DIR) / "db" / f"{self._base()[1]}_bench{scale}.sqlite3"
+
+    def bench_database_ready(self, scale: int) -> bool:
+        if connection.vendor == "sqlite":
+            return self._sqlite_path(scale).exists()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self._pg_name(scale)])
+            return cursor.fetchone() is not None
+
+    def bench_database_create(self, scale: int):
+        self.bench_database_drop(scale)
+        if connection.vendor == "sqlite":
+            self._sqlite_path(scale).parent.mkdir(parents=True, exist_ok=True)
+            return
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(self._pg_name(scale))}")
+
+    def bench_database_drop(self, scale: int):
+        if connection.vendor == "sqlite":
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{self._sqlite_path(scale)}{suffix}").unlink(missing_ok=True)
+            return
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(self._pg_name(scale))}")
+
+    def child(self, url: str, arguments: list[str]):
+        env = os.environ | {"DATABASE_URL": url}
+        command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *arguments]
+        finished = subprocess.run(command, env=env, cwd=settings.BASE_DIR, check=False)
+        if finished.returncode:
+            raise CommandError(f"{' '.join(arguments[:1])} thất bại (mã {finished.returncode}).")
+
+    def child_step(self, url: str, step: str, arguments: list[str]) -> dict:
+        out = Path(settings.BASE_DIR) / "bench-results" / f".{step}-{os.getpid()}.json"
+        try:
+            self.child(url, ["bench", "--step", step, "--out", str(out), *arguments])
+            return json.loads(out.read_text(encoding="utf-8"))
+        finally:
+            out.unlink(missing_ok=True)
+
+    # -- the children ---------------------------------------------------------------------
+    def step_load(self, *, scales, seed, **options) -> dict:
+        from io import StringIO
+
+        started = time.perf_counter()
+        call_command("seed_demo", scale=scales[0], seed=seed, force=True, stdout=StringIO())
+        return {"load_s": time.perf_counter() - started, "peak_mb": peak_memory_mb()}
+
+    def step_measure(self, *, runs, repayments, **options) -> dict:
+        from groups.models import Association
+        from lending.models import InterestBill, LoanTransaction, SavingsTransaction
+        from reporting.indicators import district_figures
+        from reporting.periods import Period
+
+        result = {
+            "loan_transactions": LoanTransaction.objects.count(),
+            "savings_transactions": SavingsTransaction.objects.count(),
+            "interest_bills": InterestBill.objects.count(),
+        }
+        period = Period.parse(PERIOD)
+        report = district_figures(AS_OF, period)  # the warm-up run
+        with CaptureQueriesContext(connection) as queries:
+            district_figures(AS_OF, period)
+        result["report_queries"] = len(queries)
+        result["report_s"], result["report_runs"] = median_time(lambda: district_figures(AS_OF, period), runs, 0)
+
+        def floor():
+            with connection.cursor() as cursor:
+                cursor.execute(FLOOR_SQL, {"d": AS_OF})
+                return dict(cursor.fetchall())
+
+        by_id = floor()
+        codes = dict(Association.objects.values_list("pk", "code"))
+        floor_figures = {codes[pk]: int(amount) for pk, amount in by_id.items()}
+        report_figures = {row["code"]: row["outstanding"] for row in report["by_association"]}
+        if floor_figures != report_figures:
+            raise CommandError(f"Mức sàn {floor_figures} khác báo cáo {report_figures}.")
+        result["floor_s"], result["floor_runs"] = median_time(floor, runs)
+        result["entrusted_outstanding"] = sum(floor_figures.values())
+        result |= self.measure_bills_catch_up()
+        result |= self.measure_repayments(repayments)
+        result["runs"] = runs
+        result["load_average"] = os.getloadavg()[0]
+        return result
+
+    def measure_bills_catch_up(self) -> dict:
+        """The first report after the demo's last day: every open loan's bills to today."""
+        from lending.services.bills import ensure_bills_current
+
+        started = time.perf_counter()
+        extended = ensure_bills_current(timezone.localdate())
+        return {"bills_catch_up_s": time.perf_counter() - started, "bills_catch_up_loans": extended}
+
+    def measure_repayments(self, count: int) -> dict:
+        """`repayment_post` (with its bill rebuild) dated today on `count` open loans spread
+        over the book, each committed: the bench database is a throwaway copy."""
+        from django.contrib.auth import get_user_model
+
+        from lending.models import Loan
+        from lending.services import repayment_post
+
+        user = get_user_model().objects.get(username="canbo")
+        today = timezone.localdate()
+        open_loans = list(
+            Loan.objects.filter(bills_through__gte=today, bills_through__lt=date(9999, 12, 31))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        step = max(1, len(open_loans) // max(count, 1))
+        times, queries = [], []
+        for pk in open_loans[::step]:
+            if len(times) == count:
+                break
+            loan = Loan.objects.get(pk=pk)
+            started = time.perf_counter()
+            try:
+                with CaptureQueriesContext(connection) as captured:
+                    repayment_post(loan=loan, amount=REPAYMENT, value_date=today, acting_user=user)
+            except ValidationError:
+                continue
+            times.append(time.perf_counter() - started)
+            queries.append(len(captured))
+        if not times:
+            raise CommandError("Không có món vay nào để đo thu nợ.")
+        return {
+            "repayment_s": statistics.median(times),
+            "repayment_max_s": max(times),
+            "repayment_count": len(times),
+            "repayment_queries": round(statistics.median(queries)),
+        }
+
+
+def _seconds(value) -> str:
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def _ratio(a, b) -> str:
+    if a is None or b in (None, 0):
+        return "—"
+    return f"{a / b:.2f}×"
+
+
+def _count(value) -> str:
+    return "—" if value is None else f"{value:,}".replace(",", ".")
+
+
+# (label, value, format, whether the scale-to-scale ratio means something)
+ROWS = [
+    (
+        "Sổ cái: giao dịch món vay + tiết kiệm",
+        lambda r: r["loan_transactions"] + r["savings_transactions"],
+        _count,
+        True,
+    ),
+    ("Kỳ tính lãi đã lưu", lambda r: r["interest_bills"], _count, True),
+    ("Nạp dữ liệu mẫu (seed_demo)", lambda r: r["load_s"], _seconds, True),
+    ("Bộ nhớ tối đa khi nạp (MB)", lambda r: round(r["peak_mb"]), _count, True),
+    (f"Báo cáo quý {PERIOD} (trung vị)", lambda r: r["report_s"], _seconds, True),
+    ("Số truy vấn của báo cáo", lambda r: r["report_queries"], _count, False),
+    ("Mức sàn: dư nợ ủy thác theo hội (1 truy vấn)", lambda r: r["floor_s"], _seconds, True),
+    ("Báo cáo / mức sàn", lambda r: r["report_s"] / r["floor_s"], lambda v: f"{v:.1f}×", False),
+    ("Gia hạn kỳ tính lãi đến hôm nay", lambda r: r["bills_catch_up_s"], _seconds, True),
+    ("  số món vay được gia hạn", lambda r: r["bills_catch_up_loans"], _count, True),
+    ("Thu nợ gốc + tính lại lãi (trung vị)", lambda r: r["repayment_s"], _seconds, True),
+    ("  chậm nhất", lambda r: r["repayment_max_s"], _seconds, True),
+    ("  số truy vấn mỗi lần", lambda r: r["repayment_queries"], _count, False),
+    ("Tải máy khi đo (load average 1 phút)", lambda r: r["load_average"], lambda v: f"{v:.1f}", False),
+]
+
+
+def render_table(vendor: str, results: dict) -> str:
+    scales = sorted(results)
+    header = ["", *(f"quy mô {s}" for s in scales)]
+    ratio = len(scales) == 2
+    if ratio:
+        header.append(f"{scales[1]} / {scales[0]}")
+    lines = [header]
+    for label, get, fmt, compare in ROWS:
+        values = []
+        for s in scales:
+            try:
+                values.append(get(results[s]))
+            except (KeyError, TypeError):
+                values.append(None)
+        line = [label, *(fmt(v) if v is not None else "—" for v in values)]
+        if ratio:
+            line.append(_ratio(values[1], values[0]) if compare else "")
+        lines.append(line)
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    text = [f"Đo hiệu năng trên {vendor} (báo cáo {PERIOD} đến hết {AS_OF:%d/%m/%Y}):"]
+    for n, line in enumerate(lines):
+        cells = [str(line[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in zip(line[1:], widths[1:], strict=True)]
+        text.append("  ".join(cells).rstrip())
+        if n == 0:
+            text.append("  ".join("-" * w for w in widths))
+    first = results[scales[0]]
+    runs, count = first.get("runs", "?"), first.get("repayment_count", "?")
+    text.append(
+        f"Báo cáo: trung vị {runs} lần sau 1 lần chạy khởi động; mức sàn: trung vị {runs} lần; thu nợ gốc "
+        f"{_count(REPAYMENT)} đồng ngày hôm nay trên {count} món vay khác nhau, mỗi lần ghi thật "
+        "(vào cơ sở dữ liệu đo), sau khi kỳ tính lãi đã được gia hạn đến hôm nay."
+    )
+    if vendor == "postgresql" and len(scales) == 2 and scales == [1, 10]:
+        one, ten = results[1], results[10]
+        goals = [
+            ("báo cáo quý ở quy mô 1 dưới 1 s", one["report_s"] < 1),
+            ("báo cáo ở quy mô 10 không quá 10 lần quy mô 1", ten["report_s"] <= 10 * one["report_s"]),
+            ("cùng số truy vấn ở hai quy mô", one["report_queries"] == ten["report_queries"]),
+            (
+                "thu nợ gốc + tính lại lãi dưới 50 ms ở cả hai quy mô",
+                one["repayment_s"] < 0.05 and ten["repayment_s"] < 0.05,
+            ),
+        ]
+        text.append("Mục tiêu:")
+        text += [f"  [{'đạt' if ok else 'KHÔNG ĐẠT'}] {label}" for label, ok in goals]
+    return "\n".join(text)
