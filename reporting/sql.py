@@ -11,8 +11,8 @@
   (cumulative sums turned into intervals, then interval overlaps), run only for the
   loans with an installment due in P; then overdue under the program's rule and the
   interest applied loan by loan;
-- `facts`: one row per (loan, facet) and per group carrying its keys and figures, summed
-  once into `cube` per key tuple, which the final SELECTs add up by any dimension;
+- `cube`: each facet's figures (stock at D, year start, period, groups and savings)
+  summed per key tuple, which the final SELECTs add up by any dimension;
   `borrower_keys` for the distinct borrowers.
 
 Portable SQL only: CTEs, window functions, CASE in place of LEAST/GREATEST, dates passed
@@ -36,7 +36,7 @@ ENTRUSTED = f"'{Channel.ENTRUSTED.value}'"
 INSTALLMENT_RULE = f"'{OverdueRule.INSTALLMENT.value}'"
 DEPOSIT = f"'{SavingsTransaction.Kind.DEPOSIT.value}'"
 
-# Key columns of `facts`: the dimensions a figure can be grouped by.
+# Key columns of `cube`: the dimensions a figure can be grouped by.
 DIMENSIONS = ("association", "commune", "group", "program")
 
 STOCK_COLUMNS = (
@@ -173,7 +173,7 @@ class BookQuery:
         if self.period is not None:
             self._interest_period()
         self._groups_and_savings()
-        self._facts()
+        self._cube()
 
     # -- the ledger and the bills, summed per loan --------------------------------------
     def _ledger(self):
@@ -188,29 +188,30 @@ FROM lending_loantransaction t
 WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}""",
             materialized=False,
         )
+        # As few sums as the figures need: every one is a state per loan in the hash
+        # table, and past work_mem that table spills to disk.
         columns = [
             f"{sum_if(f'kind = {DISBURSEMENT} AND value_date <= %(d)s')} AS disbursed_d",
             f"{sum_if(f'{principal_out} AND value_date <= %(d)s')} AS principal_settled_d",
             f"{sum_if(f'{interest_out} AND value_date <= %(d)s')} AS interest_settled_d",
-            f"{sum_if(f'kind = {DISBURSEMENT} AND value_date <= %(y0)s')} AS disbursed_y0",
-            f"{sum_if(f'{principal_out} AND value_date <= %(y0)s')} AS principal_settled_y0",
+            f"""SUM(CASE WHEN value_date > %(y0)s THEN 0 WHEN kind = {DISBURSEMENT} THEN amount
+    WHEN {principal_out} THEN -amount ELSE 0 END) AS outstanding_y0""",
         ]
         bill_columns = [f"{sum_if('billed_on <= %(d)s')} AS billed_d"]
         if self.period is not None:
             in_p = "value_date >= %(s)s AND value_date <= %(e)s"
             columns += [
                 f"{sum_if(f'{interest_out} AND value_date <= %(s1)s')} AS interest_settled_s1",
-                f"{sum_if(f'{interest_out} AND value_date <= %(e)s')} AS interest_settled_e",
                 f"{sum_if(f'kind = {DISBURSEMENT} AND {in_p}')} AS disbursed_p",
                 f"{sum_if(f'kind = {PRINCIPAL} AND {in_p}')} AS repaid_p",
                 f"{sum_if(f'kind = {PRINCIPAL_WRITE_OFF} AND {in_p}')} AS written_off_p",
                 f"{sum_if(f'kind = {INTEREST} AND {in_p}')} AS interest_paid_p",
             ]
-            bill_columns += [
-                f"{sum_if('billed_on <= %(s1)s')} AS billed_s1",
-                f"{sum_if('billed_on <= %(e)s')} AS billed_e",
-                f"{sum_if('billed_on >= %(s)s AND billed_on <= %(e)s')} AS billed_p",
-            ]
+            # bills in P = billed by e − billed by s − 1
+            bill_columns += [f"{sum_if('billed_on <= %(s1)s')} AS billed_s1"]
+            if self._same_date("e") != "d":
+                columns += [f"{sum_if(f'{interest_out} AND value_date <= %(e)s')} AS interest_settled_e"]
+                bill_columns += [f"{sum_if('billed_on <= %(e)s')} AS billed_e"]
         self._cte(
             "ledger",
             "SELECT loan_id,\n  " + ",\n  ".join(columns) + "\nFROM live_txn GROUP BY loan_id",
@@ -267,16 +268,17 @@ WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s) GROUP BY lo
         # once each, the period figures and the attribution at each date ride along.
         period_columns, period_joins = "", ""
         if self.period is not None:
-            period_columns = """,
+            e = "d" if self._same_date("e") == "d" else "e"
+            period_columns = f""",
   COALESCE(g.disbursed_p, 0) AS disbursed,
   COALESCE(g.repaid_p, 0) AS principal_repaid,
   COALESCE(g.written_off_p, 0) AS principal_written_off,
   COALESCE(pd.principal_due, 0) AS principal_due,
   COALESCE(pd.principal_collected_of_due, 0) AS principal_collected_of_due,
-  COALESCE(b.billed_p, 0) AS interest_billed,
+  COALESCE(b.billed_{e}, 0) - COALESCE(b.billed_s1, 0) AS interest_billed,
   COALESCE(g.interest_paid_p, 0) AS interest_paid,
   COALESCE(b.billed_s1, 0) - COALESCE(g.interest_settled_s1, 0) AS balance_start,
-  COALESCE(b.billed_e, 0) - COALESCE(g.interest_settled_e, 0) AS balance_end"""
+  COALESCE(b.billed_{e}, 0) - COALESCE(g.interest_settled_{e}, 0) AS balance_end"""
             period_joins = "\nLEFT JOIN principal_due_p pd ON pd.loan_id = l.id"
         # an entrusted loan follows its member's group; a direct one, its member's commune
         entrusted = f"l.channel = {ENTRUSTED}"
@@ -299,7 +301,7 @@ WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s) GROUP BY lo
   COALESCE(fz.amount, 0) AS in_force,
   sc.maturity, COALESCE(sc.due_before, 0) AS due_before,
   COALESCE(b.billed_d, 0) - COALESCE(g.interest_settled_d, 0) AS interest_balance,
-  COALESCE(g.disbursed_y0, 0) - COALESCE(g.principal_settled_y0, 0) AS outstanding_year_start{period_columns}{attribution_columns}
+  COALESCE(g.outstanding_y0, 0) AS outstanding_year_start{period_columns}{attribution_columns}
 FROM lending_loan l
 JOIN lending_loanprogram p ON p.id = l.program_id
 LEFT JOIN ledger g ON g.loan_id = l.id
@@ -500,17 +502,19 @@ WHERE sg.founded_on <= %(d)s
 GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
         )
 
-    # -- facts: one row per (loan, facet) and per group, keyed by every dimension --------------
-    def _facts(self):
+    # -- the cube: figures summed per key tuple, facet by facet ------------------------------
+    def _cube(self):
+        """`cube`: the figures summed per (association, commune, group, program), each facet
+        on its own (its few columns, its date's attribution), then stacked. Every dimension
+        is a function of the four keys, so the final SELECTs only add up this small table."""
         entrusted = f"l.channel = {ENTRUSTED}"
         y0 = self._same_date("y0")
         e = self._same_date("e") if self.period is not None else None
-        branches = [
+        parts = [
             self._facet(
                 "loan_position l",
                 "d",
                 {
-                    "program_id": "l.program_id",
                     "outstanding": "l.outstanding",
                     "entrusted_outstanding": f"CASE WHEN {entrusted} THEN l.outstanding ELSE 0 END",
                     "overdue": "l.overdue",
@@ -524,7 +528,6 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
                 "loan_position l",
                 y0,
                 {
-                    "program_id": "l.program_id",
                     "outstanding_year_start": "l.outstanding_year_start",
                     "entrusted_outstanding_year_start": (
                         f"CASE WHEN {entrusted} THEN l.outstanding_year_start ELSE 0 END"
@@ -533,14 +536,8 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
             ),
         ]
         if e is not None:
-            branches.append(
-                self._facet(
-                    "loan_period l",
-                    e,
-                    {"program_id": "l.program_id"} | {c: f"l.{c}" for c in PERIOD_COLUMNS},
-                )
-            )
-        branches.append(
+            parts.append(self._facet("loan_period l", e, {c: f"l.{c}" for c in PERIOD_COLUMNS}))
+        parts.append(
             self._select(
                 "group_totals_d g",
                 {
@@ -555,20 +552,16 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
             )
         )
         # Savings of members in no group at D belong to their commune alone.
-        branches.append(
+        parts.append(
             self._select(
                 """savings_d sv JOIN groups_member m ON m.id = sv.member_id
   LEFT JOIN group_members_d gm ON gm.member_id = sv.member_id""",
-                {"commune_id": "m.commune_id", "savings_balance": "sv.balance"},
+                {"commune_id": "m.commune_id", "savings_balance": "SUM(sv.balance)"},
                 where="gm.member_id IS NULL",
+                group_by="m.commune_id",
             )
         )
-        self._cte("facts", "\nUNION ALL\n".join(branches))
-        # Every dimension is a function of the four keys: the facts are summed once per
-        # key tuple (a few thousand rows), and each dimension adds up that small cube.
-        keys = ", ".join(f"{d}_id" for d in DIMENSIONS)
-        sums = ",\n  ".join(f"SUM({c}) AS {c}" for c in self.value_columns)
-        self._cte("cube", f"SELECT {keys},\n  {sums}\nFROM facts GROUP BY {keys}", materialized=True)
+        self._cte("cube", "\nUNION ALL\n".join(parts), materialized=True)
         # Borrowers are counted distinct: their keys are kept apart, one narrow row each.
         self._cte(
             "borrower_keys",
@@ -579,22 +572,22 @@ FROM loan_position WHERE outstanding > 0""",
         )
 
     def _facet(self, source: str, role: str, values: dict) -> str:
+        """One facet's figures summed per key tuple, its loans attributed at the date `role`."""
+        keys = [f"l.association_id_{role}", f"l.commune_id_{role}", f"l.group_id_{role}", "l.program_id"]
         return self._select(
             source,
-            {
-                "association_id": f"l.association_id_{role}",
-                "commune_id": f"l.commune_id_{role}",
-                "group_id": f"l.group_id_{role}",
-            }
-            | values,
+            dict(zip([f"{d}_id" for d in DIMENSIONS], keys, strict=True))
+            | {name: f"SUM({expr})" for name, expr in values.items()},
+            group_by=", ".join(keys),
         )
 
-    def _select(self, source: str, values: dict, where: str | None = None) -> str:
+    def _select(self, source: str, values: dict, where: str | None = None, group_by: str | None = None) -> str:
         keys = [f"{d}_id" for d in DIMENSIONS]
         columns = [f"{values.get(k, 'CAST(NULL AS BIGINT)')} AS {k}" for k in keys]
         columns += [f"{values.get(c, '0')} AS {c}" for c in self.value_columns]
         sql = "SELECT " + ",\n  ".join(columns) + f"\nFROM {source}"
-        return sql + (f"\nWHERE {where}" if where else "")
+        sql += f"\nWHERE {where}" if where else ""
+        return sql + (f"\nGROUP BY {group_by}" if group_by else "")
 
     @property
     def value_columns(self) -> tuple[str, ...]:
