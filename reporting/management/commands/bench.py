@@ -74,15 +74,11 @@ GROUP BY ga.association_id
 """
 
 
-def median_time(fn, runs: int, warm_up: int = 1) -> tuple[float, list[float]]:
-    for _ in range(warm_up):
-        fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), times
+def floor() -> dict:
+    """{association id: entrusted outstanding at AS_OF} through FLOOR_SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_SQL, {"d": AS_OF})
+        return dict(cursor.fetchall())
 
 
 def peak_memory_mb() -> float:
@@ -97,12 +93,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], help="các quy mô cần đo")
         parser.add_argument("--seed", type=int, default=2020)
-        parser.add_argument("--runs", type=int, default=5, help="số lần đo báo cáo (lấy trung vị)")
+        parser.add_argument("--runs", type=int, default=5, help="số lượt đo báo cáo và mức sàn (lấy trung vị)")
         parser.add_argument("--repayments", type=int, default=50, help="số lần thu nợ gốc được đo")
         parser.add_argument("--reuse", action="store_true", help="dùng lại cơ sở dữ liệu đo đã nạp, không nạp lại")
         parser.add_argument("--drop", action="store_true", help="xóa các cơ sở dữ liệu đo khi xong")
         # internal: one step in a child process, on the database of its DATABASE_URL
-        parser.add_argument("--step", choices=["load", "measure"], help="(nội bộ)")
+        parser.add_argument("--step", choices=["load", "measure", "report"], help="(nội bộ)")
         parser.add_argument("--out", help="(nội bộ) tệp JSON kết quả của bước")
 
     def handle(self, *args, step, **options):
@@ -133,9 +129,26 @@ class Command(BaseCommand):
             else:
                 load = {"load_s": None, "peak_mb": None}
                 self.say("  dùng lại dữ liệu đã nạp")
-            self.say("  đo báo cáo, mức sàn, cập nhật kỳ tính lãi, thu nợ...")
-            measured = self.child_step(url, "measure", ["--runs", str(runs), "--repayments", str(repayments)])
-            results[scale] = load | measured
+            self.say("  đo cập nhật kỳ tính lãi, thu nợ...")
+            measured = self.child_step(url, "measure", ["--repayments", str(repayments)])
+            results[scale] = load | measured | {"report_runs": [], "floor_runs": [], "load_averages": []}
+        # The report and the floor are timed in rounds that alternate the scales, so that
+        # both scales see the same machine: on a shared one the load drifts by the minute.
+        self.say(f"Đo báo cáo và mức sàn: {runs} lượt xen kẽ các quy mô...")
+        for _round in range(runs):
+            for scale in scales:
+                timed = self.child_step(self.bench_database(scale)[0], "report", [])
+                r = results[scale]
+                r["report_runs"].append(timed["report_s"])
+                r["floor_runs"].append(timed["floor_s"])
+                r["load_averages"].append(timed["load_average"])
+                r["report_queries"] = timed["report_queries"]
+        for scale in scales:
+            r = results[scale]
+            r["report_s"] = statistics.median(r["report_runs"])
+            r["floor_s"] = statistics.median(r["floor_runs"])
+            r["load_average"] = statistics.mean(r["load_averages"])
+            r["runs"] = runs
             if drop:
                 self.bench_database_drop(scale)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
@@ -217,42 +230,50 @@ class Command(BaseCommand):
         call_command("seed_demo", scale=scales[0], seed=seed, force=True, stdout=StringIO())
         return {"load_s": time.perf_counter() - started, "peak_mb": peak_memory_mb()}
 
-    def step_measure(self, *, runs, repayments, **options) -> dict:
+    def step_measure(self, *, repayments, **options) -> dict:
+        """Rows in the ledger, the floor checked against the report, the bills catch-up and
+        the repayments."""
         from groups.models import Association
         from lending.models import InterestBill, LoanTransaction, SavingsTransaction
         from reporting.indicators import district_figures
-        from reporting.periods import Period
 
         result = {
             "loan_transactions": LoanTransaction.objects.count(),
             "savings_transactions": SavingsTransaction.objects.count(),
             "interest_bills": InterestBill.objects.count(),
         }
-        period = Period.parse(PERIOD)
-        report = district_figures(AS_OF, period)  # the warm-up run
-        with CaptureQueriesContext(connection) as queries:
-            district_figures(AS_OF, period)
-        result["report_queries"] = len(queries)
-        result["report_s"], result["report_runs"] = median_time(lambda: district_figures(AS_OF, period), runs, 0)
-
-        def floor():
-            with connection.cursor() as cursor:
-                cursor.execute(FLOOR_SQL, {"d": AS_OF})
-                return dict(cursor.fetchall())
-
-        by_id = floor()
+        report = district_figures(AS_OF, PERIOD)
         codes = dict(Association.objects.values_list("pk", "code"))
-        floor_figures = {codes[pk]: int(amount) for pk, amount in by_id.items()}
+        floor_figures = {codes[pk]: int(amount) for pk, amount in floor().items()}
         report_figures = {row["code"]: row["outstanding"] for row in report["by_association"]}
         if floor_figures != report_figures:
             raise CommandError(f"Mức sàn {floor_figures} khác báo cáo {report_figures}.")
-        result["floor_s"], result["floor_runs"] = median_time(floor, runs)
         result["entrusted_outstanding"] = sum(floor_figures.values())
         result |= self.measure_bills_catch_up()
         result |= self.measure_repayments(repayments)
-        result["runs"] = runs
-        result["load_average"] = os.getloadavg()[0]
         return result
+
+    def step_report(self, **options) -> dict:
+        """One round: the report, then the floor, each timed once after a warm-up run."""
+        from reporting.indicators import district_figures
+        from reporting.periods import Period
+
+        period = Period.parse(PERIOD)
+        district_figures(AS_OF, period)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            district_figures(AS_OF, period)
+            report_s = time.perf_counter() - started
+        floor()
+        started = time.perf_counter()
+        floor()
+        floor_s = time.perf_counter() - started
+        return {
+            "report_s": report_s,
+            "report_queries": len(queries),
+            "floor_s": floor_s,
+            "load_average": os.getloadavg()[0],
+        }
 
     def measure_bills_catch_up(self) -> dict:
         """The first report after a long stretch without postings: the open loans' bills,
@@ -390,7 +411,8 @@ def render_table(vendor: str, results: dict) -> str:
     first = results[scales[0]]
     runs, count = first.get("runs", "?"), first.get("repayment_count", "?")
     text.append(
-        f"Báo cáo: trung vị {runs} lần sau 1 lần chạy khởi động; mức sàn: trung vị {runs} lần; thu nợ gốc "
+        f"Báo cáo và mức sàn: trung vị {runs} lượt xen kẽ các quy mô, mỗi lượt đo 1 lần sau 1 lần chạy khởi động; "
+        "thu nợ gốc "
         f"{_count(REPAYMENT)} đồng ngày hôm nay trên {count} món vay khác nhau, mỗi lần ghi thật "
         "(vào cơ sở dữ liệu đo), sau khi kỳ tính lãi đã được gia hạn đến hôm nay."
     )
