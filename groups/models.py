@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 national_id_validator = RegexValidator(
-    r"^(\d{9}|\d{12})$", _("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số.")
+    r"^([0-9]{9}|[0-9]{12})$", _("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số.")
 )
 
 

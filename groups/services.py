@@ -8,6 +8,7 @@ from django.db.models import Q
 from vbsp_district.audit import audit_record
 from vbsp_district.errors import refuse
 from vbsp_district.money import vn_date
+from vbsp_district.text import key_checked
 
 from .models import (
     Association,
@@ -51,9 +52,7 @@ def commune_create(
     *, code: str, name: str, kind: str = Commune.Kind.COMMUNE, transaction_day: int, acting_user
 ) -> Commune:
     """Create a commune with its monthly transaction day, and its four association units."""
-    code = (code or "").strip()
-    if not code:
-        refuse("code", "Mã xã không được để trống.")
+    code = key_checked(code, "code", "Mã xã", max_length=Commune._meta.get_field("code").max_length)
     if Commune.objects.filter(code=code).exists():
         refuse("code", f"Mã xã {code} đã có trong hệ thống.")
     if not name or not name.strip():
@@ -98,9 +97,7 @@ def group_create(
     acting_user,
 ) -> SavingsGroup:
     """Found a savings group in a commune, managed by `association` from `founded_on`."""
-    code = (code or "").strip()
-    if not code:
-        refuse("code", "Mã tổ không được để trống.")
+    code = key_checked(code, "code", "Mã tổ", max_length=SavingsGroup._meta.get_field("code").max_length)
     if SavingsGroup.objects.filter(code=code).exists():
         refuse("code", f"Mã tổ {code} đã có trong hệ thống.")
     if not name or not name.strip():

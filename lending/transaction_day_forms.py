@@ -69,7 +69,7 @@ class GroupSheetForm(forms.Form):
 
     def clean_token(self):
         token = self.cleaned_data["token"]
-        if not token.isalnum():
+        if not (token.isascii() and token.isalnum()):
             raise ValidationError("Mã tờ kê không hợp lệ; hãy tải lại trang.")
         return token
 

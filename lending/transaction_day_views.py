@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from groups.models import Commune
 from vbsp_district.forms import VNDateField
@@ -50,6 +50,7 @@ def _month_step(commune: Commune, day: date, months: int) -> date:
     return transaction_day_in(commune, day.year + y, m + 1)
 
 
+@require_safe
 def transaction_day(request):
     """Chọn xã và ngày giao dịch: the communes with their next transaction day."""
     communes = list(request.scope.communes().order_by("code"))
@@ -123,6 +124,7 @@ def _posted_message(result) -> str:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def transaction_day_sheet(request, commune_code: str, day: str):
     """Bảng kê giao dịch xã: one card per group; each group posts its own form."""
     commune = _commune(request, commune_code)
@@ -173,7 +175,7 @@ def transaction_day_sheet(request, commune_code: str, day: str):
 @require_safe
 def transaction_day_pdf(request, commune_code: str, day: str):
     """The sheets printed before the day, one A4 page (or more) per group, to collect against."""
-    from weasyprint import HTML
+    from vbsp_district.pdf import pdf_render
 
     commune = _commune(request, commune_code)
     day = _day(day)
@@ -195,7 +197,7 @@ def transaction_day_pdf(request, commune_code: str, day: str):
         },
         request=request,
     )
-    pdf = HTML(string=html).write_pdf()
+    pdf = pdf_render(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     suffix = f"-{only}" if only else ""
     response["Content-Disposition"] = f'inline; filename="bang-ke-{commune.code}{suffix}-{day.isoformat()}.pdf"'

@@ -5,13 +5,14 @@ from django.urls import path
 from . import transaction_day_views, views
 
 urlpatterns = [
-    # Money forms and the manager's desk (lending/views/). A loan number may contain a slash.
+    # Money forms and the manager's desk (lending/views/). A loan number may contain a slash;
+    # its converter (vbsp_district/converters.py) never takes the lower-case action after it.
     path("loans/new/", views.loan_disburse, name="loan_disburse"),
-    path("loans/<path:loan_no>/post/", views.loan_post, name="loan_post"),
-    path("loans/<path:loan_no>/extend/", views.loan_extend, name="loan_extend"),
-    path("loans/<path:loan_no>/freeze/", views.loan_freeze, name="loan_freeze"),
-    path("loans/<path:loan_no>/write-off/", views.loan_write_off, name="loan_write_off"),
-    path("members/<str:national_id>/savings/", views.savings_post, name="savings_post"),
+    path("loans/<loan_no:loan_no>/post/", views.loan_post, name="loan_post"),
+    path("loans/<loan_no:loan_no>/extend/", views.loan_extend, name="loan_extend"),
+    path("loans/<loan_no:loan_no>/freeze/", views.loan_freeze, name="loan_freeze"),
+    path("loans/<loan_no:loan_no>/write-off/", views.loan_write_off, name="loan_write_off"),
+    path("members/<national_id:national_id>/savings/", views.savings_post, name="savings_post"),
     path("reversals/", views.reversal_list, name="reversal_list"),
     path("reversals/new/", views.reversal_request, name="reversal_request"),
     path("reversals/<int:pk>/", views.reversal_decide, name="reversal_decide"),
@@ -21,12 +22,12 @@ urlpatterns = [
     # The commune transaction day (lending/transaction_day_views.py).
     path("transaction-day/", transaction_day_views.transaction_day, name="transaction_day"),
     path(
-        "transaction-day/<str:commune_code>/<str:day>/",
+        "transaction-day/<key:commune_code>/<str:day>/",
         transaction_day_views.transaction_day_sheet,
         name="transaction_day_sheet",
     ),
     path(
-        "transaction-day/<str:commune_code>/<str:day>/pdf/",
+        "transaction-day/<key:commune_code>/<str:day>/pdf/",
         transaction_day_views.transaction_day_pdf,
         name="transaction_day_pdf",
     ),

@@ -5,6 +5,7 @@ figures come from the set-based indicators engine (`figure_sets`, `loan_figures`
 lists from one query each.
 """
 
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -199,14 +200,16 @@ def group_page(group, as_of: date, meetings: int = 12) -> GroupPage:
     for line in lines:
         for name in ("loans", "outstanding", "overdue", "interest_arrears", "savings_balance"):
             setattr(total, name, getattr(total, name) + getattr(line, name))
-    assignments = list(group.assignments.select_related("association").order_by("effective_on"))
-    current = [a for a in assignments if a.effective_on <= as_of] or assignments[:1]
+    # Nothing dated after the day shown: later handovers and meetings stay out of the page.
+    assignments = list(
+        group.assignments.filter(effective_on__lte=as_of).select_related("association").order_by("effective_on")
+    )
     return GroupPage(
         lines=lines,
         total=total,
-        association_name=current[-1].association.name if current else None,
+        association_name=assignments[-1].association.name if assignments else None,
         assignments=assignments,
-        meetings=list(group.meetings.order_by("-held_on")[:meetings]),
+        meetings=list(group.meetings.filter(held_on__lte=as_of).order_by("-held_on")[:meetings]),
     )
 
 
@@ -240,8 +243,17 @@ class MemberPage:
 
 
 def member_page(scope, member, as_of: date) -> MemberPage:
-    """A member's memberships, the loans the scope sees with their figures at `as_of`, savings."""
-    memberships = list(member.memberships.select_related("group").order_by("joined_on"))
+    """A member's memberships, the loans the scope sees with their figures at `as_of`, savings.
+
+    Nothing dated after `as_of` is shown: memberships begun later, a later leaving date
+    (the membership shows as still open), loans disbursed later, later savings postings.
+    """
+    every = list(member.memberships.select_related("group").order_by("joined_on"))
+    open_membership = next((m for m in every if m.left_on is None), None)  # what a move starts from today
+    memberships = [copy(m) for m in every if m.joined_on <= as_of]
+    for membership in memberships:
+        if membership.left_on is not None and membership.left_on > as_of:
+            membership.left_on = None
     loans = list(
         scope.loans(Loan.objects.filter(member=member), on=as_of)
         .select_related("program")
@@ -251,7 +263,7 @@ def member_page(scope, member, as_of: date) -> MemberPage:
     lines = []
     for loan in loans:
         row = figures.get(loan.pk)
-        if row is None:  # disbursed after the date
+        if row is None:  # every disbursement by the date was reversed
             lines.append(LoanLine(loan))
             continue
         lines.append(
@@ -266,7 +278,8 @@ def member_page(scope, member, as_of: date) -> MemberPage:
         )
     pending = ReversalRequest.objects.filter(savings_transaction=OuterRef("pk"), status=ReversalRequest.Status.PENDING)
     savings = list(
-        member.savings_transactions.select_related("reverses")
+        member.savings_transactions.filter(value_date__lte=as_of)
+        .select_related("reverses")
         .annotate(
             reversed=Exists(SavingsTransaction.objects.filter(reverses=OuterRef("pk"))),
             pending_reversal=Exists(pending),
@@ -281,7 +294,7 @@ def member_page(scope, member, as_of: date) -> MemberPage:
         savings=savings,
         savings_balance=balance,
         membership_on=in_force[-1] if in_force else None,
-        open_membership=next((m for m in memberships if m.left_on is None), None),
+        open_membership=open_membership,
     )
 
 
@@ -331,8 +344,10 @@ def loan_page(loan, as_of: date) -> LoanPage:
     book = loan_book(loan)
     position = book.position(as_of)
     pending = ReversalRequest.objects.filter(loan_transaction=OuterRef("pk"), status=ReversalRequest.Status.PENDING)
+    # Nothing dated after `as_of`: later postings, decisions and bills stay out of the page.
     transactions = list(
-        loan.transactions.select_related("reverses", "recorded_by")
+        loan.transactions.filter(value_date__lte=as_of)
+        .select_related("reverses", "recorded_by")
         .annotate(
             reversed=Exists(LoanTransaction.objects.filter(reverses=OuterRef("pk"))),
             pending_reversal=Exists(pending),
@@ -340,7 +355,7 @@ def loan_page(loan, as_of: date) -> LoanPage:
         .order_by("value_date", "id")
     )
     membership = membership_on(loan.member, as_of) if loan.channel == Channel.ENTRUSTED else None
-    bills = list(loan.bills.order_by("billed_on"))
+    bills = list(loan.bills.filter(billed_on__lte=as_of).order_by("billed_on"))
     return LoanPage(
         outstanding=position.outstanding,
         frozen=position.frozen,
@@ -350,8 +365,10 @@ def loan_page(loan, as_of: date) -> LoanPage:
         interest_balance=book.interest_balance(as_of, bills),
         schedule=[ScheduleLine(due, contract, principal) for due, contract, _id, principal in book.schedule(as_of)],
         transactions=transactions,
-        extensions=list(loan.extensions.select_related("installment").order_by("decided_on", "id")),
-        freezes=list(loan.freezes.order_by("effective_on", "id")),
+        extensions=list(
+            loan.extensions.filter(decided_on__lte=as_of).select_related("installment").order_by("decided_on", "id")
+        ),
+        freezes=list(loan.freezes.filter(effective_on__lte=as_of).order_by("effective_on", "id")),
         bills=bills,
         group=membership.group if membership else None,
     )

@@ -7,7 +7,12 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
 
-MONEY_PATTERN = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d{1,3}(,\d{3})+$|^\d+$")
+from .money import over_cap_message, posting_cap
+from .text import text_clean, text_problem
+
+# ASCII digits only: full-width or Arabic-Indic digits are refused, never read as numbers.
+MONEY_PATTERN = re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+$|^[0-9]{1,3}(,[0-9]{3})+$|^[0-9]+$")
+DIGITS_MESSAGE = "Chỉ dùng chữ số 0–9 (không dùng chữ số toàn khổ hay chữ số Ả Rập)."
 
 
 def parse_money(text) -> int:
@@ -56,8 +61,8 @@ class MoneyField(forms.CharField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if amount <= 0:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if amount > 10**15:
-            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        if amount > (cap := posting_cap()):
+            raise ValidationError(over_cap_message(cap), code="too_large")
         return amount
 
 
@@ -72,13 +77,35 @@ class VNDateField(forms.DateField):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        if isinstance(value, str) and len(value) > 20:
+        if isinstance(value, str) and (len(value) > 20 or _non_ascii_digit(value)):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
+def _non_ascii_digit(text: str) -> bool:
+    return any(char.isdigit() and not char.isascii() for char in text)
+
+
+def raw_text_problem(field: forms.Field, raw) -> str | None:
+    """What is wrong with a typed value whatever the field: hidden or reordering
+    characters (NUL among them), or digits other than 0–9."""
+    for text in raw if isinstance(raw, list | tuple) else [raw]:
+        if not isinstance(text, str):
+            continue
+        if problem := text_problem(text_clean(text), multiline=isinstance(field.widget, forms.Textarea)):
+            return problem
+        if _non_ascii_digit(text):
+            return DIGITS_MESSAGE
+    return None
+
+
 class BankForm(forms.Form):
-    """Bootstrap classes on every widget."""
+    """Bootstrap classes on every widget, and one check of every typed value.
+
+    Whatever a field's type, a value holding control or bidirectional characters or
+    digits other than 0–9 is refused on its field; free text is stored in NFC without
+    zero-width characters (`vbsp_district/text.py`).
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +114,21 @@ class BankForm(forms.Form):
             if isinstance(field.widget, forms.CheckboxInput):
                 css = "form-check-input"
             field.widget.attrs.setdefault("class", css)
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name, field in self.fields.items():
+            if field.disabled:
+                continue
+            raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if problem := raw_text_problem(field, raw):
+                self.cleaned_data.pop(name, None)
+                self._errors.pop(name, None)  # this message says more than the field's own
+                self.add_error(name, problem)
+            elif isinstance(self.cleaned_data.get(name), str):
+                self.cleaned_data[name] = text_clean(self.cleaned_data[name])
 
 
 def call_service(form: forms.Form, service, **kwargs):

@@ -12,6 +12,17 @@ def round_half_up(value: Fraction | int) -> int:
     return -int((-value + Fraction(1, 2)) // 1)
 
 
+def posting_cap() -> int:
+    """The largest amount one posting may carry (`VBSP_MAX_POSTING_AMOUNT`): a typo guard."""
+    from django.conf import settings
+
+    return settings.VBSP_MAX_POSTING_AMOUNT
+
+
+def over_cap_message(cap: int) -> str:
+    return f"Số tiền vượt mức tối đa của một giao dịch ({vnd(cap)} đồng); kiểm tra lại số chữ số 0."
+
+
 def vnd(amount: int | None) -> str:
     """1234567 -> '1.234.567' (the way the bank writes amounts)."""
     if amount is None:

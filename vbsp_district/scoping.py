@@ -6,6 +6,10 @@ association officer sees the groups their association manages (in their commune,
 commune-level officer), the members of those groups, their entrusted loans, and nothing
 else. Access follows the attribution at a date (today unless a page shows another day):
 a group handed to another association leaves the old one's view from the transfer on.
+
+Asked `on` a day, every method answers as at the end of that day, for every role:
+groups founded by then, loans disbursed by then. An officer looking back before a
+handover sees the group and the loans of that day, never a loan that came after it.
 """
 
 from dataclasses import dataclass
@@ -80,6 +84,8 @@ class Scope:
         from groups.models import GroupAssignment, SavingsGroup
 
         qs = SavingsGroup.objects.all() if qs is None else qs
+        if on is not None:
+            qs = qs.filter(founded_on__lte=on)
         if self.sees_everything:
             return qs
         if not self.is_officer:
@@ -122,11 +128,16 @@ class Scope:
         from lending.models import Channel, Loan
 
         qs = Loan.objects.all() if qs is None else qs
+        if on is not None:
+            qs = qs.filter(disbursed_on__lte=on)
         if self.sees_everything:
             return qs
         if not self.is_officer:
             return qs.none()
-        return qs.filter(channel=Channel.ENTRUSTED, member__in=self.members(on=on).values("pk"))
+        on = on or timezone.localdate()
+        return qs.filter(
+            channel=Channel.ENTRUSTED, disbursed_on__lte=on, member__in=self.members(on=on).values("pk")
+        )
 
 
 class ScopeMiddleware:

@@ -5,17 +5,17 @@ from datetime import date
 from django.utils import timezone
 
 from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date, vnd
+from vbsp_district.money import over_cap_message, posting_cap, vn_date, vnd
 
 from ..selectors import closed_period_on
 
 
 def check_amount(amount, field: str = "amount") -> int:
-    """A positive whole number of đồng (bool, float and Decimal fractions refused)."""
+    """A positive whole number of đồng up to the posting cap (bool, float, fractions refused)."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         refuse(field, "Số tiền phải là số nguyên dương (đồng).")
-    if amount > 10**15:
-        refuse(field, "Số tiền quá lớn.")
+    if amount > (cap := posting_cap()):
+        refuse(field, over_cap_message(cap))
     return amount
 
 

@@ -129,11 +129,22 @@ class _Posting:
 
 
 class BatchRefused(Exception):
-    """The batch breaks a rule: nothing was written. `issues` lists every problem."""
+    """The batch breaks a rule: nothing was written. `issues` lists every problem;
+    `shown` the first `SHOWN` of them, which is what pages and commands list."""
+
+    SHOWN = 200
 
     def __init__(self, issues: list[Issue]):
         self.issues = sorted(issues, key=lambda i: (SHEETS.index(i.sheet) if i.sheet in SHEETS else 99, i.line))
         super().__init__(f"{len(issues)} lỗi")
+
+    @property
+    def shown(self) -> list[Issue]:
+        return self.issues[: self.SHOWN]
+
+    @property
+    def hidden_count(self) -> int:
+        return max(len(self.issues) - self.SHOWN, 0)
 
 
 class _Skip(Exception):

@@ -10,6 +10,7 @@ from vbsp_district.audit import audit_record
 from vbsp_district.errors import refuse
 from vbsp_district.money import vn_date, vnd
 from vbsp_district.roles import require_poster
+from vbsp_district.text import key_checked
 
 from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
 from ..selectors import effective_loan_transactions, program_rate_on
@@ -104,11 +105,7 @@ def loan_disburse(
     the program's rate in force on `disbursed_on` unless given.
     """
     require_poster(acting_user)
-    loan_no = (loan_no or "").strip()
-    if not loan_no:
-        refuse("loan_no", "Số khế ước không được để trống.")
-    if len(loan_no) > 30:
-        refuse("loan_no", "Số khế ước dài quá 30 ký tự.")
+    loan_no = key_checked(loan_no, "loan_no", "Số khế ước", slashes=True, max_length=30)
     if Loan.objects.filter(loan_no=loan_no).exists():
         refuse("loan_no", f"Số khế ước {loan_no} đã có trong hệ thống.")
     check_amount(amount)

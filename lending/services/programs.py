@@ -8,6 +8,7 @@ from django.db import transaction
 from vbsp_district.audit import audit_record
 from vbsp_district.errors import refuse
 from vbsp_district.roles import require_manager
+from vbsp_district.text import key_checked
 
 from ..models import LoanProgram, OverdueRule, ProgramRate
 from .disbursement import _check_rate
@@ -29,9 +30,7 @@ def program_create(
     """Add a loan program with its first rate."""
     if acting_user is not None:
         require_manager(acting_user)
-    code = (code or "").strip()
-    if not code:
-        refuse("code", "Mã chương trình không được để trống.")
+    code = key_checked(code, "code", "Mã chương trình", max_length=LoanProgram._meta.get_field("code").max_length)
     if LoanProgram.objects.filter(code=code).exists():
         refuse("code", f"Mã chương trình {code} đã có trong hệ thống.")
     if not name or not name.strip():

@@ -5,6 +5,7 @@ from io import BytesIO
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
 
 from vbsp_district.forms import call_service
 
@@ -17,10 +18,11 @@ _RESULT_KEY = "lending_workbook_imported"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@require_http_methods(["GET", "POST"])
 def workbook_import_page(request):
     """Managers upload a workbook; a clean one is imported whole, else every error is listed."""
     require_manager(request)
-    issues = None
+    refused = None
     if request.method == "POST":
         form = WorkbookImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -28,7 +30,7 @@ def workbook_import_page(request):
             try:
                 counts = call_service(form, workbook_import, source=upload, acting_user=request.user)
             except BatchRefused as exc:
-                issues = exc.issues
+                refused = exc
             except WorkbookUnreadable as exc:
                 form.add_error("file", str(exc))
             else:
@@ -45,10 +47,17 @@ def workbook_import_page(request):
     return render(
         request,
         "lending/workbook_import.html",
-        {"form": form, "issues": issues, "result": result},
+        {
+            "form": form,
+            "issues": refused.shown if refused else None,
+            "issue_count": len(refused.issues) if refused else 0,
+            "hidden_count": refused.hidden_count if refused else 0,
+            "result": result,
+        },
     )
 
 
+@require_safe
 def workbook_template_download(request):
     """The blank workbook: every sheet with its column keys and Vietnamese descriptions."""
     require_poster(request)

@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from groups.selectors import membership_on
 from vbsp_district.forms import call_service
@@ -38,6 +39,7 @@ def _page(request, template, loan, **context):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def loan_disburse(request):
     """Giải ngân: fill the contract, preview the schedule, confirm."""
     require_poster(request)
@@ -86,6 +88,7 @@ def _preview(form):
     }
 
 
+@require_http_methods(["GET", "POST"])
 def loan_post(request, loan_no):
     """Thu nợ gốc, thu lãi, or a later tranche."""
     loan = _loan(request, loan_no)
@@ -114,6 +117,7 @@ def loan_post(request, loan_no):
     return _page(request, "lending/loan_post.html", loan, form=form)
 
 
+@require_http_methods(["GET", "POST"])
 def loan_write_off(request, loan_no):
     """Xóa nợ gốc or lãi for force-majeure risk debt."""
     loan = _loan(request, loan_no)
@@ -143,6 +147,7 @@ def loan_write_off(request, loan_no):
     return _page(request, "lending/loan_write_off.html", loan, form=form)
 
 
+@require_http_methods(["GET", "POST"])
 def loan_extend(request, loan_no):
     """Gia hạn nợ: one installment to a later due date."""
     loan = _loan(request, loan_no)
@@ -178,6 +183,7 @@ def loan_extend(request, loan_no):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def loan_freeze(request, loan_no):
     """Khoanh nợ, and ending an open freeze."""
     loan = _loan(request, loan_no)

@@ -5,6 +5,7 @@ from datetime import date
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from vbsp_district.forms import call_service
 from vbsp_district.models import AuditEvent
@@ -52,6 +53,7 @@ def _reopen_reasons(reopened) -> dict[int, str]:
     return reasons
 
 
+@require_http_methods(["GET", "POST"])
 def period_list(request):
     """The latest quarters and whether each is closed; managers close and reopen."""
     require_poster(request)

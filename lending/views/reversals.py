@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
 
 from vbsp_district.forms import call_service
 from vbsp_district.money import vn_date, vnd
@@ -49,6 +50,7 @@ def describe(txn) -> str:
     return f"{txn.get_kind_display().lower()} {vnd(txn.amount)} đồng ngày {vn_date(txn.value_date)} của {owner}"
 
 
+@require_http_methods(["GET", "POST"])
 def reversal_request(request):
     """Đề nghị hủy giao dịch, with a reason."""
     txn = _posting_from_query(request)
@@ -82,6 +84,7 @@ def reversal_request(request):
     )
 
 
+@require_safe
 def reversal_list(request):
     """Pending requests with the postings they would reverse, and the latest decisions."""
     require_poster(request)
@@ -95,6 +98,7 @@ def reversal_list(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def reversal_decide(request, pk):
     """A manager other than the requester approves or rejects (the services say who may)."""
     filed = get_object_or_404(_scoped_requests(request.scope), pk=pk)

@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from vbsp_district.forms import call_service
 from vbsp_district.money import vn_date, vnd
@@ -18,6 +19,7 @@ SAVINGS_SERVICES = {
 }
 
 
+@require_http_methods(["GET", "POST"])
 def savings_post(request, national_id):
     """Gửi or rút tiết kiệm for one member."""
     member = get_object_or_404(request.scope.members().select_related("commune"), national_id=national_id)

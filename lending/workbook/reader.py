@@ -6,28 +6,33 @@ lists every such problem at once; the rules of the book across rows are the batc
 """
 
 import os
+import posixpath
 import re
+import zlib
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
+from defusedxml import ElementTree as DefusedET
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from vbsp_district.money import vn_date
+from vbsp_district.text import key_normalize, key_problem, text_clean, text_problem
 
 from ..services.batch import SHEETS, BatchRefused, Issue, Row, portfolio_write
 from . import spec
 from .spec import COLUMNS, Column
 
 _SHEET_BY_KEY = {name.lower(): name for name in SHEETS}
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_PLAIN = re.compile(r"\d+")
-_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+")
-_NUMBERISH = re.compile(r"[\d.,]+")
-_NATIONAL_ID = re.compile(r"\d{9}|\d{12}")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_PLAIN = re.compile(r"\d+", re.ASCII)
+_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+", re.ASCII)
+_NUMBERISH = re.compile(r"[\d.,]+", re.ASCII)
+_NATIONAL_ID = re.compile(r"\d{9}|\d{12}", re.ASCII)
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
@@ -44,29 +49,138 @@ def _source_name(source) -> str:
     return os.path.basename(str(name))
 
 
+# Bounds on what one upload may make the server read (a zip bomb stops here). A sheet
+# of the demo district at scale 1 is at most about 60 MB of XML, compressed 8 to 12 times.
+MAX_PART_BYTES = 256 * 1024 * 1024  # one sheet (or any other part) uncompressed
+MAX_TOTAL_BYTES = 768 * 1024 * 1024  # the whole workbook uncompressed
+MAX_RATIO = 100  # uncompressed / compressed, for parts over RATIO_FROM_BYTES
+RATIO_FROM_BYTES = 1024 * 1024
+MAX_PARTS = 1000
+MAX_HEADER_COLUMNS = 64  # row 1 is read this far
+STRAY_COLUMNS = 8  # the rows as far as the last named column and this many more (a stray value there is an error)
+
+# What a damaged or hostile part raises while it is parsed (ParseError is a SyntaxError;
+# defusedxml's refusals are ValueErrors).
+_PARSE_ERRORS = (SyntaxError, ValueError, KeyError, TypeError, EOFError, OSError, BadZipFile, zlib.error)
+
+
 def workbook_read(source) -> dict[str, list[Row]]:
     """The workbook's rows per sheet (in the format's sheet order), values typed.
 
     `source` is a path or a file object. Raises `BatchRefused` listing every cell and
-    header problem, or `WorkbookUnreadable` when the file cannot be opened as .xlsx.
+    header problem, or `WorkbookUnreadable` when the file cannot be opened as .xlsx, is
+    damaged (the message names the sheet), or would unpack beyond the bounds above.
     """
     file = " ".join(("tệp", _source_name(source))).strip()
+    titles = _check_parts(source, file)
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except FileNotFoundError as exc:
         raise WorkbookUnreadable(f"Không tìm thấy {file}.") from exc
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookUnreadable(f"Không đọc được {file}: phải là tệp Excel .xlsx.") from exc
+    except (InvalidFileException, *_PARSE_ERRORS) as exc:
+        raise _unreadable(source, file, titles) from exc
     issues: list[Issue] = []
     found: dict[str, list[Row]] = {}
     try:
         for sheet in workbook.worksheets:
-            _read_sheet(sheet, found, issues)
+            try:
+                _read_sheet(sheet, found, issues)
+            except _PARSE_ERRORS as exc:
+                raise WorkbookUnreadable(_damaged(sheet.title, file)) from exc
     finally:
         workbook.close()
     if issues:
         raise BatchRefused(issues)
     return {name: found[name] for name in SHEETS if name in found}
+
+
+def _damaged(title: str, file: str) -> str:
+    return f"Không đọc được trang {title} của {file}: trang bị hỏng hoặc không đúng định dạng Excel."
+
+
+def _check_parts(source, file: str) -> dict[str, str]:
+    """Refuse a workbook that would unpack too far; return {sheet part: sheet title}.
+
+    zipfile never returns more than a part's declared size (a part that holds more fails
+    its CRC check), so the declared sizes bound what openpyxl can be made to read. They
+    are checked before openpyxl opens anything: it reads every sheet's start on opening.
+    """
+    try:
+        with ZipFile(source) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_PARTS:
+                raise WorkbookUnreadable(f"Không đọc được {file}: tệp có quá nhiều thành phần ({len(infos)}).")
+            sizes = {info.filename: (info.file_size, info.compress_size) for info in infos}
+            if sum(size for size, _ in sizes.values()) > MAX_TOTAL_BYTES:
+                raise WorkbookUnreadable(
+                    f"Không nhập {file}: giải nén ra quá {MAX_TOTAL_BYTES // 2**20} MB; hãy chia thành nhiều tệp."
+                )
+            book_ok = not any(_too_big(sizes[name]) for name in _BOOK_PARTS if name in sizes)
+            titles = _sheet_titles(archive) if book_ok else {}
+    except FileNotFoundError as exc:
+        raise WorkbookUnreadable(f"Không tìm thấy {file}.") from exc
+    except (BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookUnreadable(f"Không đọc được {file}: phải là tệp Excel .xlsx.") from exc
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    for name, size in sizes.items():
+        if _too_big(size):
+            what = f"trang {titles[name]}" if name in titles else f"phần {name} của {file}"
+            raise WorkbookUnreadable(
+                f"Không nhập {what}: giải nén ra {size[0] // 2**20} MB hoặc nén bất thường "
+                f"(tối đa {MAX_PART_BYTES // 2**20} MB, nén không quá {MAX_RATIO} lần); hãy chia thành nhiều tệp."
+            )
+    return titles
+
+
+_BOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_titles(archive: ZipFile) -> dict[str, str]:
+    """{part name: sheet title} from the workbook part and its relationships ({} if unreadable)."""
+    try:
+        book = DefusedET.fromstring(archive.read(_BOOK_PARTS[0]))
+        rels = DefusedET.fromstring(archive.read(_BOOK_PARTS[1]))
+    except (KeyError, SyntaxError, ValueError):
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PKG_REL}Relationship")}
+    titles = {}
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        titles[part] = sheet.get("name", "")
+    return titles
+
+
+def _unreadable(source, file: str, titles: dict[str, str]) -> WorkbookUnreadable:
+    """Name the sheet openpyxl failed on, when it was one: it reads each sheet's start on opening."""
+    try:
+        with ZipFile(source) as archive:
+            for part, title in titles.items():
+                try:
+                    with archive.open(part) as stream:
+                        WorkSheetParser(stream, []).parse_dimensions()
+                except KeyError:
+                    continue
+                except _PARSE_ERRORS:
+                    return WorkbookUnreadable(_damaged(title, file))
+    except (BadZipFile, OSError, ValueError):
+        pass
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    return WorkbookUnreadable(f"Không đọc được {file}: phải là tệp Excel .xlsx.")
+
+
+def _too_big(size: tuple[int, int]) -> bool:
+    uncompressed, compressed = size
+    if uncompressed > MAX_PART_BYTES:
+        return True
+    return uncompressed > RATIO_FROM_BYTES and uncompressed > MAX_RATIO * max(compressed, 1)
 
 
 def workbook_import(source, *, acting_user) -> dict[str, int]:
@@ -76,6 +190,9 @@ def workbook_import(source, *, acting_user) -> dict[str, int]:
     `BatchRefused` (cell problems first; when there are none, the rules of the book).
     """
     rows = workbook_read(source)
+    if not any(rows.values()):
+        file = " ".join(("Tệp", _source_name(source))).strip()
+        raise WorkbookUnreadable(f"{file} không có dòng dữ liệu nào để nhập (dữ liệu bắt đầu từ dòng 2).")
     counts = portfolio_write(rows, acting_user=acting_user, source=f"workbook:{_source_name(source)}")
     return {sheet: counts[sheet] for sheet in rows}
 
@@ -91,9 +208,9 @@ def _read_sheet(worksheet, found: dict, issues: list[Issue]):
     title = worksheet.title
     sheet = _SHEET_BY_KEY.get(title.strip().lower())
     worksheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
-    rows = worksheet.iter_rows()
     if sheet is None:
-        if any(not _blank(cell.value) for row in rows for cell in row):
+        rows = worksheet.iter_rows(max_col=MAX_HEADER_COLUMNS, values_only=True)
+        if any(not _blank(value) for row in rows for value in row):
             issues.append(
                 Issue(title, 1, "sheet", f"Trang {title} không có trong mẫu; các trang: {', '.join(SHEETS)}.")
             )
@@ -102,13 +219,12 @@ def _read_sheet(worksheet, found: dict, issues: list[Issue]):
         issues.append(Issue(title, 1, "sheet", f"Trang {sheet} bị lặp."))
         return
     found[sheet] = records = []
-    header = None
-    for line, cells in enumerate(rows, start=1):
+    first = next(worksheet.iter_rows(max_row=1, max_col=MAX_HEADER_COLUMNS, values_only=True), ())
+    header = None if all(_blank(v) for v in first) else _header(sheet, list(first), issues)
+    # Only the named columns (and a few beyond) are read: a cell far to the right costs nothing.
+    width = (max(header, default=-1) + 1 if header else len(COLUMNS[sheet])) + STRAY_COLUMNS
+    for line, cells in enumerate(worksheet.iter_rows(min_row=2, max_col=width), start=2):
         values = [cell.value for cell in cells]
-        if line == 1:
-            if not all(_blank(v) for v in values):
-                header = _header(sheet, values, issues)
-            continue
         if line == 2 and values and isinstance(values[0], str) and values[0].lstrip().startswith("#"):
             continue
         if all(_blank(v) for v in values):
@@ -201,6 +317,12 @@ def _coerce(column: Column, value, number_format):
     if kind == spec.DECIMAL:
         return _decimal(value, f'Giá trị "{_shown(value)}" không phải là số.')
     text = _text(value)
+    if kind == spec.TEXT:
+        text = text_clean(text).strip()
+        if not text:
+            return None
+        if problem := text_problem(text):
+            raise _CellError(problem)
     if column.max_length and len(text) > column.max_length:
         raise _CellError(f"Dài quá {column.max_length} ký tự.")
     if kind == spec.NATIONAL_ID:
@@ -211,6 +333,10 @@ def _coerce(column: Column, value, number_format):
                     "hãy định dạng cột là Text và nhập đủ các chữ số."
                 )
             raise _CellError("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số.")
+    elif kind in (spec.CODE, spec.LOAN_NO):
+        text = key_normalize(text)
+        if problem := key_problem(text, column.label, slashes=kind == spec.LOAN_NO):
+            raise _CellError(problem)
     elif kind == spec.ASSOCIATION:
         text = text.upper()
     elif kind == spec.CHOICE:
@@ -275,7 +401,7 @@ def _integer(value) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip(), re.ASCII):
         return int(value.strip())
     raise _CellError(f'Giá trị "{_shown(value)}" không phải số nguyên.')
 

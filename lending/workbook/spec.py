@@ -11,7 +11,8 @@ from lending.services.batch import SHEETS
 
 # Kinds of column: how a cell is read, written and formatted.
 TEXT = "text"  # free text
-CODE = "code"  # an identifier kept as typed (a number cell becomes its digits)
+CODE = "code"  # a bank key: commune, group, program code (upper-cased; vbsp_district/text.py)
+LOAN_NO = "loan_no"  # a loan number: a key whose parts may be joined by "/"
 NATIONAL_ID = "national_id"  # 9 or 12 digits, as text
 ASSOCIATION = "association"  # HND, HPN, CCB, DTN (upper-cased)
 CHOICE = "choice"  # one of `choices` (lower-cased)
@@ -30,6 +31,11 @@ class Column:
     description: str  # Vietnamese, for the template's second header row
     max_length: int | None = None
     choices: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The description's first words, to name the column in a message."""
+        return self.description.split(" (")[0].split(":")[0]
 
     @property
     def width(self) -> int:
@@ -69,7 +75,7 @@ def _group_code():
 
 
 def _loan_no():
-    return _req("loan_no", CODE, "Số khế ước", max_length=_length(Loan, "loan_no"))
+    return _req("loan_no", LOAN_NO, "Số khế ước", max_length=_length(Loan, "loan_no"))
 
 
 def _national_id():
@@ -168,7 +174,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _amount(),
         _opt(
             "reference",
-            CODE,
+            TEXT,
             "Số chứng từ, không trùng trong một khế ước",
             max_length=_length(LoanTransaction, "reference"),
         ),

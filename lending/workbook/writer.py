@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from groups.models import Commune, GroupAssignment, GroupMeeting, Member, Membership, NewsItem, SavingsGroup, Training
+from vbsp_district.excel import cell
 
 from ..models import Extension, Freeze, Installment, Loan, LoanProgram, LoanTransaction, ProgramRate
 from ..selectors import effective_loan_transactions, effective_savings_transactions
@@ -87,18 +88,13 @@ def _write_sheet(ws, columns, rows: Iterable[list]) -> int:
 
 
 def _styled(ws, value, **styles) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value)
-    for name, style in styles.items():
-        setattr(cell, name, style)
-    return cell
+    return cell(ws, value, **styles)
 
 
 def _value_cell(ws, value, number_format):
     if value is None or value == "":
         return None
-    cell = WriteOnlyCell(ws, value)
-    cell.number_format = number_format
-    return cell
+    return cell(ws, value, number_format)
 
 
 # -- the rows of the book -------------------------------------------------------------

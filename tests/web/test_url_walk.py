@@ -232,3 +232,47 @@ def test_officers_can_post_nothing_anywhere(world, as_user, role):
     assert row_counts() == before
     assert LoanTransaction.objects.filter(reverses__isnull=False).count() == 0
     assert ReversalRequest.objects.filter(status="pending").count() == 2
+
+
+# -- looking back across a handover ------------------------------------------------------------------
+@pytest.fixture
+def handed_over(world, staff, hnd):
+    """QH-02 (Bình, loan HPN-1) passes from HPN to HND on 01/07/2020."""
+    from groups.services import group_transfer
+
+    group_transfer(group=world.g2, association=hnd, effective_on=date(2020, 7, 1), acting_user=staff)
+    return world
+
+
+READING = [name for name in TARGETS if name not in POSTING]
+# (officer, day) → keys that must never appear on any page they open at that day
+HANDOVER_FOREIGN = {
+    ("officer_hnd", "30/06/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Lê Thị Cúc", "HPN-2"],
+    ("officer_hnd", "31/12/2020"): ["Lê Thị Cúc", "HPN-2", "Phạm Văn Dũng", "TT-1"],
+    ("officer_hpn", "30/06/2020"): ["Nguyễn Văn An", "HND-1", "Phạm Văn Dũng", "TT-1"],
+    ("officer_hpn", "31/12/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1"],
+    ("commune_officer", "30/06/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1"],
+    ("commune_officer", "31/12/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role,day", sorted(HANDOVER_FOREIGN))
+def test_every_page_looked_back_across_a_handover(handed_over, as_user, role, day):
+    client = as_user(role)
+    urls = [url for name in READING for url in TARGETS[name](handed_over).values()]
+    urls += [
+        reverse("group_detail", args=["QH-02"]),
+        reverse("member_detail", args=[handed_over.binh.national_id]),
+        reverse("loan_detail", args=["HPN-1"]),
+        reverse("search") + "?q=HPN",
+        reverse("search") + "?q=Bình",
+    ]
+    for url in urls:
+        joined = "&" if "?" in url else "?"
+        response = client.get(f"{url}{joined}ngay={day}")
+        assert response.status_code in (200, 302, 404), (role, day, url, response.status_code)
+        if response.status_code == 200:
+            page = response.content.decode()
+            for foreign in HANDOVER_FOREIGN[(role, day)]:
+                assert foreign not in page, (role, day, url, foreign)

@@ -46,12 +46,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vbsp_district.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "vbsp_district.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "vbsp_district.scoping.ScopeMiddleware",
+    "vbsp_district.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -63,7 +66,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Brute-force lock-out: 5 failures for one user name from one address, 15 minutes' cool-off.
+# Brute-force lock-out: 5 failures for one user name from one client, 15 minutes' cool-off.
+# Locking the pair (not the user name alone) means nobody can lock a colleague out from
+# another PC. Behind a reverse proxy set DJANGO_PROXY_COUNT (1 for one nginx): the client
+# is then read from X-Forwarded-For, else every client would share the proxy's address.
+VBSP_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "vbsp_district.middleware.client_ip"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -110,6 +118,16 @@ FORMAT_MODULE_PATH = ["vbsp_district.formats"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# The largest amount one posting may carry: three zeros too many are caught, not posted.
+VBSP_MAX_POSTING_AMOUNT = env.int("VBSP_MAX_POSTING_AMOUNT", default=2_000_000_000)
+
+# Sessions on shared office PCs: gone when the browser closes, and after a working day
+# without a request (vbsp_district.middleware.SessionRefreshMiddleware moves it on).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_HOURS", default=9) * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

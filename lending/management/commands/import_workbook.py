@@ -27,8 +27,10 @@ class Command(BaseCommand):
         except WorkbookUnreadable as exc:
             raise CommandError(str(exc)) from exc
         except BatchRefused as exc:
-            for issue in exc.issues:
+            for issue in exc.shown:
                 self.stderr.write(str(issue))
+            if exc.hidden_count:
+                self.stderr.write(f"... và {exc.hidden_count} lỗi khác (chỉ liệt kê {len(exc.shown)} lỗi đầu).")
             self.stderr.write(f"Không nhập được: {len(exc.issues)} lỗi; chưa ghi dữ liệu nào.")
             raise SystemExit(1) from None
         except ValidationError as exc:
