@@ -3,12 +3,24 @@
 import json
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from groups.models import Training
+
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+# file → the command's arguments; regenerate with scripts/district_report_golden.sh
+GOLDEN = {
+    "district_report_2018-12-31.json": ["--as-of", "2018-12-31"],
+    "district_report_2019-12-31_2019.json": ["--as-of", "2019-12-31", "--period", "2019"],
+    "district_report_2020-03-31_2020-03.json": ["--as-of", "2020-03-31", "--period", "2020-03"],
+    "district_report_2020-06-30_2020Q2_by_group.json": ["--as-of", "2020-06-30", "--period", "2020Q2", "--by-group"],
+    "district_report_2020-12-31_2020Q4.json": ["--as-of", "2020-12-31", "--period", "2020Q4"],
+}
 
 
 def rounded_millions(amount: int) -> int:
@@ -56,6 +68,13 @@ def test_demo_district_reproduces_the_article(settings):
     check = StringIO()
     call_command("rebuild_interest", check=True, stdout=check)
     assert " 0 khác biệt" in check.getvalue()
+
+    # The report is byte-identical to the one the book gave before the rules were moved
+    # (tests/demo/golden/, written by `district_report` on the demo before consolidation).
+    for name, args in GOLDEN.items():
+        out = StringIO()
+        call_command("district_report", *args, format="json", stdout=out)
+        assert out.getvalue() == (GOLDEN_DIR / name).read_text(encoding="utf-8"), name
 
     # The demo is deterministic: a second district with the same seed is refused (not empty),
     # and the date range ends on 31/12/2020.
