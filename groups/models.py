@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +82,57 @@ class CommuneAssociation(models.Model):
         return f"{self.association.short_name} {self.commune.name}"
 
 
+# -- "in force on day D": the one definition of each dated relation -----------------------
+# A membership is in force at the end of D when joined_on ≤ D and (no left_on or
+# left_on ≥ D): a member who left on L is in the group on L. A group's association at D
+# is that of its latest assignment dated ≤ D (before the first, the first one). Ties on
+# the date (never allowed by the constraints, but written down once) go to the highest id.
+
+
+class GroupQuerySet(models.QuerySet):
+    def active_on(self, day):
+        """Groups founded by `day` and not dissolved by it (DESIGN §4, counts)."""
+        return self.filter(founded_on__lte=day).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day))
+
+    def founded_by(self, day):
+        return self.filter(founded_on__lte=day)
+
+    def with_association(self, day, field: str = "association_id", name: str = "association_on"):
+        """Annotate `name`: `field` of the association managing each group at `day`."""
+        return self.annotate(
+            **{
+                name: Coalesce(
+                    Subquery(GroupAssignment.objects.in_force_of(OuterRef("pk"), day).values(field)[:1]),
+                    Subquery(GroupAssignment.objects.first_of(OuterRef("pk")).values(field)[:1]),
+                )
+            }
+        )
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def in_force_of(self, group, day):
+        """The group's assignments dated ≤ `day`, the one in force first."""
+        return self.filter(group=group, effective_on__lte=day).order_by("-effective_on", "-id")
+
+    def first_of(self, group):
+        return self.filter(group=group).order_by("effective_on", "id")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def in_force(self, day):
+        """Memberships in force at the end of `day` (left_on counts as in)."""
+        return self.filter(joined_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
+
+    def open(self):
+        """Memberships with no end: where each member is today."""
+        return self.filter(left_on__isnull=True)
+
+    def attributing(self, day):
+        """Memberships begun by `day`, the one that attributes the member at `day` first:
+        the one in force, or else the last one the member was in (DESIGN §4)."""
+        return self.filter(joined_on__lte=day).order_by("-joined_on", "-id")
+
+
 class SavingsGroup(models.Model):
     """Tổ TK&VV: a savings-and-loan group of one village, managed by one association."""
 
@@ -96,6 +149,8 @@ class SavingsGroup(models.Model):
     )
     founded_on = models.DateField(_("ngày thành lập"))
     dissolved_on = models.DateField(_("ngày giải thể"), null=True, blank=True)
+
+    objects = GroupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tổ TK&VV")
@@ -130,6 +185,8 @@ class GroupAssignment(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phân công hội quản lý tổ")
@@ -189,6 +246,8 @@ class Membership(models.Model):
     )
     joined_on = models.DateField(_("ngày vào tổ"))
     left_on = models.DateField(_("ngày rời tổ"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("thời gian sinh hoạt tổ")

@@ -10,9 +10,10 @@ from .models import GroupAssignment, Membership
 def membership_on(member, day: date) -> Membership | None:
     """The member's membership in force at the end of `day` (left_on counts as in)."""
     return (
-        Membership.objects.filter(member=member, joined_on__lte=day)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
+        Membership.objects.filter(member=member)
+        .in_force(day)
         .select_related("group")
+        .order_by("-joined_on", "-id")
         .first()
     )
 
@@ -20,11 +21,9 @@ def membership_on(member, day: date) -> Membership | None:
 def association_of_group_on(group, day: date):
     """The association managing `group` at `day` (the first one before it was founded)."""
     assignment = (
-        GroupAssignment.objects.filter(group=group, effective_on__lte=day)
-        .order_by("-effective_on")
-        .select_related("association")
-        .first()
-    ) or group.assignments.order_by("effective_on").select_related("association").first()
+        GroupAssignment.objects.in_force_of(group, day).select_related("association").first()
+        or GroupAssignment.objects.first_of(group).select_related("association").first()
+    )
     return assignment.association if assignment else None
 
 

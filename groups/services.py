@@ -310,7 +310,7 @@ def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_u
     member = Member.objects.select_for_update().get(pk=member.pk)
     group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
     _not_future("moved_on", moved_on, "Ngày chuyển tổ")
-    current = Membership.objects.filter(member=member, left_on__isnull=True).select_related("group").first()
+    current = Membership.objects.filter(member=member).open().select_related("group").first()
     if current is None:
         refuse("member", "Tổ viên hiện không thuộc tổ nào.")
     if current.group_id == group.id:
@@ -335,7 +335,7 @@ def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_u
 def membership_end(*, member: Member, left_on: date, acting_user) -> Membership:
     """The member leaves their group at the end of `left_on`."""
     member = Member.objects.select_for_update().get(pk=member.pk)
-    current = Membership.objects.filter(member=member, left_on__isnull=True).first()
+    current = Membership.objects.filter(member=member).open().first()
     if current is None:
         refuse("member", "Tổ viên hiện không thuộc tổ nào.")
     _not_future("left_on", left_on, "Ngày rời tổ")

@@ -105,7 +105,7 @@ def member_move(request, national_id):
                 f"từ ngày {vn_date(membership.joined_on)}.",
             )
             return redirect(member)
-    current = member.memberships.filter(left_on__isnull=True).select_related("group").first()
+    current = member.memberships.open().select_related("group").first()
     return _form_page(request, "groups/member_move.html", form, member=member, current=current)
 
 

@@ -36,6 +36,24 @@ class Position:
     maturity: date | None
 
 
+@dataclass(frozen=True)
+class Collection:
+    """What a transaction-day sheet shows of one loan on day D, before D's postings.
+
+    `principal_due`: the installments due by D not covered by principal repaid or
+    written off before D, less frozen principal (which is never collected), at most the
+    unfrozen outstanding; `principal_overdue` the part of it due before D.
+    `interest_balance`: bills dated ≤ D − interest paid or written off before D
+    (negative: credit).
+    """
+
+    outstanding: int
+    frozen: int
+    principal_due: int
+    principal_overdue: int
+    interest_balance: int
+
+
 @dataclass
 class LoanFacts:
     """Everything the rules need about one loan; reversed rows already left out."""
@@ -245,6 +263,32 @@ class LoanBook:
         if self.first_disbursed_on is not None and self.outstanding(through) > 0:
             return through
         return MAX_DATE
+
+    def collection(self, on: date, billed: int | None = None) -> Collection:
+        """The sheet's figures of the loan on transaction day `on` (see `Collection`).
+
+        `billed` is the sum of the bills dated ≤ on when the caller has them stored;
+        otherwise the loan is billed through `on` here.
+        """
+        before = on - DAY
+        settled_before = self._repaid.total(before) + self._written_off.total(before)
+        outstanding = self._disbursed.total(on) - settled_before
+        frozen = self.frozen(on, outstanding)
+        schedule = self.schedule(on)
+        due_through = sum(p for due, _c, _i, p in schedule if due <= on)
+        due_before = sum(p for due, _c, _i, p in schedule if due < on)
+        principal_due = min(max(0, due_through - settled_before - frozen), max(outstanding - frozen, 0))
+        principal_overdue = min(max(0, due_before - settled_before - frozen), principal_due)
+        if billed is None:
+            billed = sum(b.amount for b in self.bills(on))
+        paid_before = self._interest_paid.total(before) + self._interest_written_off.total(before)
+        return Collection(
+            outstanding=outstanding,
+            frozen=frozen,
+            principal_due=principal_due,
+            principal_overdue=principal_overdue,
+            interest_balance=billed - paid_before,
+        )
 
     def interest_balance(self, day: date, bills: list[Bill]) -> int:
         """Bills ≤ day − interest paid ≤ day − interest written off ≤ day (credit < 0)."""

@@ -7,8 +7,9 @@ entrusted loan what falls due at D under DESIGN §4:
 - `interest_due`: interest arrears including the bill dated D (bills dated ≤ D − interest
   paid or written off before D), or `interest_credit` when prepaid;
 - `principal_due`: the installments whose effective due date is ≤ D not yet covered by
-  the principal repaid or written off before D (the waterfall, earliest first), of which
-  `principal_overdue` fell due before D;
+  the principal repaid or written off before D (the waterfall, earliest first), less
+  the frozen principal, of which `principal_overdue` fell due before D
+  (`LoanBook.collection`: the engine is the one home of these rules);
 - `outstanding` before the day's repayments, and what was already posted on D.
 
 Figures are those "before the day": the day's own postings are reported beside them
@@ -24,9 +25,9 @@ the savings. The per-loan arithmetic runs on facts already in memory.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Case, F, IntegerField, Q, Sum, When
 
-from groups.models import Commune, GroupAssignment, Membership, SavingsGroup
+from groups.models import Commune, Membership, SavingsGroup
 
 from .engine import LoanBook, billing_day
 from .models import Channel, InterestBill, Loan, SavingsTransaction
@@ -161,51 +162,35 @@ class GroupSheet:
         return any((self.principal_posted, self.interest_posted, self.deposit_posted, self.withdrawal_posted))
 
 
-def _before(rows: list[tuple[date, int]], day: date) -> int:
-    return sum(a for d, a in rows if d < day)
-
-
 def _on(rows: list[tuple[date, int]], day: date) -> int:
     return sum(a for d, a in rows if d == day)
 
 
 def loan_line(loan: Loan, book: LoanBook, on: date, billed: int | None = None) -> LoanLine:
-    """The sheet's figures of one loan at `on` from its book (no query).
+    """The sheet's figures of one loan at `on` from its book (no query): `LoanBook.collection`.
 
     `billed` is the sum of the stored bills dated ≤ on when they cover `on`; otherwise
     the engine bills the loan through `on` (a day after the cache, e.g. a future day).
     """
-    f = book.facts
-    settled_before = _before(f.repayments, on) + _before(f.principal_write_offs, on)
-    disbursed = sum(a for d, a in f.disbursements if d <= on)
-    outstanding = disbursed - settled_before
-    due_through = sum(p for due, _c, _i, p in book.schedule(on) if due <= on)
-    due_before = sum(p for due, _c, _i, p in book.schedule(on) if due < on)
-    principal_due = min(max(0, due_through - settled_before), max(outstanding, 0))
-    principal_overdue = min(max(0, due_before - settled_before), principal_due)
-    if billed is None:
-        billed = sum(b.amount for b in book.bills(on))
-    balance = billed - _before(f.interest_payments, on) - _before(f.interest_write_offs, on)
+    figures = book.collection(on, billed)
     return LoanLine(
         loan_id=loan.pk,
         loan_no=loan.loan_no,
         program_code=loan.program.code,
         program_name=loan.program.name,
-        outstanding=outstanding,
-        principal_due=principal_due,
-        principal_overdue=principal_overdue,
-        interest_due=max(balance, 0),
-        interest_credit=max(-balance, 0),
-        principal_posted=_on(f.repayments, on),
-        interest_posted=_on(f.interest_payments, on),
+        outstanding=figures.outstanding,
+        principal_due=figures.principal_due,
+        principal_overdue=figures.principal_overdue,
+        interest_due=max(figures.interest_balance, 0),
+        interest_credit=max(-figures.interest_balance, 0),
+        principal_posted=_on(book.facts.repayments, on),
+        interest_posted=_on(book.facts.interest_payments, on),
     )
 
 
 def groups_active_on(commune: Commune, on: date, scope=None):
     """The commune's groups active at `on` (founded ≤ on, not dissolved ≤ on), scoped."""
-    qs = SavingsGroup.objects.filter(commune=commune, founded_on__lte=on).filter(
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on)
-    )
+    qs = SavingsGroup.objects.filter(commune=commune).active_on(on)
     if scope is not None:
         qs = scope.groups(qs, on=on)
     return qs
@@ -221,18 +206,9 @@ def transaction_day_sheets(*, commune: Commune, on: date, scope=None, group_ids=
     groups = groups_active_on(commune, on, scope)
     if group_ids is not None:
         groups = groups.filter(pk__in=group_ids)
-    # In force at `on`: the latest assignment dated ≤ on; before the first, the first one.
-    in_force = (
-        GroupAssignment.objects.filter(group=OuterRef("pk"), effective_on__lte=on)
-        .order_by("-effective_on")
-        .values("association__name")[:1]
-    )
-    first = (
-        GroupAssignment.objects.filter(group=OuterRef("pk")).order_by("effective_on").values("association__name")[:1]
-    )
     sheets = {
-        g.pk: GroupSheet(group=g, association_name=g.current_association or g.first_association or "")
-        for g in groups.annotate(current_association=Subquery(in_force), first_association=Subquery(first))
+        g.pk: GroupSheet(group=g, association_name=g.association_name or "")
+        for g in groups.with_association(on, field="association__name", name="association_name")
         .select_related("commune")
         .order_by("code")
     }
@@ -240,8 +216,8 @@ def transaction_day_sheets(*, commune: Commune, on: date, scope=None, group_ids=
         return []
 
     memberships = (
-        Membership.objects.filter(group_id__in=list(sheets), joined_on__lte=on)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+        Membership.objects.filter(group_id__in=list(sheets))
+        .in_force(on)
         .select_related("member")
         .order_by("member__full_name", "member__national_id")
     )

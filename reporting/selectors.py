@@ -9,10 +9,10 @@ from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
-from groups.models import Association, GroupAssignment, Member, Membership, SavingsGroup
+from groups.models import Association, Member, Membership, SavingsGroup
 from groups.selectors import membership_on
 from lending.models import Channel, Loan, LoanTransaction, ReversalRequest, SavingsTransaction
 from lending.selectors import effective_savings_transactions, loan_book
@@ -92,17 +92,7 @@ def commune_rows(scope, as_of: date) -> tuple[Figures, list[Row]]:
 
 def with_association_on(groups, day: date):
     """Annotate groups with `association_name`: the association managing each at `day`."""
-    latest = (
-        GroupAssignment.objects.filter(group=OuterRef("pk"), effective_on__lte=day)
-        .order_by("-effective_on")
-        .values("association__short_name")[:1]
-    )
-    first = (
-        GroupAssignment.objects.filter(group=OuterRef("pk"))
-        .order_by("effective_on")
-        .values("association__short_name")[:1]
-    )
-    return groups.annotate(association_name=Coalesce(Subquery(latest), Subquery(first)))
+    return groups.with_association(day, field="association__short_name", name="association_name")
 
 
 @dataclass
@@ -151,8 +141,8 @@ class GroupPage:
 def members_in_group(group, day: date):
     """Memberships of `group` in force at the end of `day` (left_on counts as in)."""
     return (
-        Membership.objects.filter(group=group, joined_on__lte=day)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
+        Membership.objects.filter(group=group)
+        .in_force(day)
         .select_related("member")
         .order_by("member__full_name", "member__national_id")
     )

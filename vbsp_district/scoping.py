@@ -15,7 +15,7 @@ handover sees the group and the loans of that day, never a loan that came after 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -81,7 +81,7 @@ class Scope:
         return qs
 
     def groups(self, qs=None, on: date | None = None):
-        from groups.models import GroupAssignment, SavingsGroup
+        from groups.models import SavingsGroup
 
         qs = SavingsGroup.objects.all() if qs is None else qs
         if on is not None:
@@ -91,17 +91,7 @@ class Scope:
         if not self.is_officer:
             return qs.none()
         on = on or timezone.localdate()
-        managing = (
-            GroupAssignment.objects.filter(group=OuterRef("pk"), effective_on__lte=on)
-            .order_by("-effective_on")
-            .values("association_id")[:1]
-        )
-        first = GroupAssignment.objects.filter(group=OuterRef("pk")).order_by("effective_on").values(
-            "association_id"
-        )[:1]
-        qs = qs.annotate(_managed_by=Subquery(managing), _founded_by=Subquery(first)).filter(
-            Q(_managed_by=self.association_id) | Q(_managed_by__isnull=True, _founded_by=self.association_id)
-        )
+        qs = qs.with_association(on, name="_managed_by").filter(_managed_by=self.association_id)
         if self.commune_id:
             qs = qs.filter(commune_id=self.commune_id)
         return qs
@@ -115,11 +105,7 @@ class Scope:
         if not self.is_officer:
             return qs.none()
         on = on or timezone.localdate()
-        group_on = (
-            Membership.objects.filter(member=OuterRef("pk"), joined_on__lte=on)
-            .order_by("-joined_on")
-            .values("group_id")[:1]
-        )
+        group_on = Membership.objects.filter(member=OuterRef("pk")).attributing(on).values("group_id")[:1]
         return qs.annotate(_group_on=Subquery(group_on)).filter(
             _group_on__in=self.groups(on=on).values("pk")
         )

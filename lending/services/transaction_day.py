@@ -6,7 +6,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from groups.models import Member, Membership, SavingsGroup
 from vbsp_district.audit import audit_record
@@ -136,8 +135,8 @@ def transaction_day_post(
         errors.setdefault(key, {}).setdefault(name, []).extend(messages)
 
     members_in_group = set(
-        Membership.objects.filter(group=group, joined_on__lte=value_date)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=value_date))
+        Membership.objects.filter(group=group)
+        .in_force(value_date)
         .values_list("member_id", flat=True)
     )
     loans = {

@@ -11,7 +11,6 @@ from django.db.models import Sum
 
 from groups.models import Training
 
-
 GOLDEN_DIR = Path(__file__).parent / "golden"
 # file → the command's arguments; regenerate with scripts/district_report_golden.sh
 GOLDEN = {

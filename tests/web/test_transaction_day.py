@@ -177,6 +177,22 @@ def test_principal_falling_due_follows_the_waterfall(book, commune, staff):
     assert march.interest_due == 11_000 + 34_100 + 29_242
 
 
+def test_frozen_principal_is_not_due_on_the_sheet(book, commune, client, staff):
+    """Regression: the sheet's principal due and overdue leave frozen principal out (§4)."""
+    from lending.services import loan_freeze
+
+    _, l2 = book
+    # L2: 2.000.000 due 20/02 and 20/03, nothing repaid; 1.500.000 frozen from 01/03/2020.
+    loan_freeze(loan=l2, amount=1_500_000, effective_on=date(2020, 3, 1), acting_user=staff)
+    march = lines(sheet_of(commune, MAR))["L2"]
+    # due by 20/03: 4.000.000 − 1.500.000 frozen; of it due before 20/03: 2.000.000 − 1.500.000
+    assert (march.outstanding, march.principal_due, march.principal_overdue) == (6_000_000, 2_500_000, 500_000)
+    assert march.principal_to_collect == 2_500_000
+    client.force_login(staff)
+    page = unescape(re.sub(r"\s+", " ", client.get(sheet_url(commune, MAR)).content.decode()))
+    assert "2.500.000 quá hạn 500.000" in re.sub(r"<[^>]+>", " ", page).replace("  ", " ")
+
+
 def test_savings_and_the_members_on_the_sheet(book, commune, leader, hoa, dung, poor, staff):
     idle = MemberFactory(national_id="044000000013", full_name="Lê Văn Nhàn", commune=commune, group=leader)
     gone = member_register(national_id="044000000014", full_name="Phạm Thị Đi", commune=commune, acting_user=staff)
