@@ -6,9 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-national_id_validator = RegexValidator(
-    r"^([0-9]{9}|[0-9]{12})$", _("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số.")
-)
+national_id_validator = RegexValidator(r"^([0-9]{9}|[0-9]{12})$", _("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số."))
 
 
 class Association(models.Model):
@@ -64,18 +62,14 @@ class CommuneAssociation(models.Model):
     """Hội cấp xã: one association's unit in one commune."""
 
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, verbose_name=_("xã"))
-    association = models.ForeignKey(
-        Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội")
-    )
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội"))
     chair_name = models.CharField(_("chủ tịch / bí thư"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("hội cấp xã")
         verbose_name_plural = _("hội cấp xã")
         constraints = [
-            models.UniqueConstraint(
-                fields=["commune", "association"], name="one_unit_per_commune_association"
-            )
+            models.UniqueConstraint(fields=["commune", "association"], name="one_unit_per_commune_association")
         ]
 
     def __str__(self):
@@ -158,8 +152,7 @@ class SavingsGroup(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(dissolved_on__isnull=True)
-                | models.Q(dissolved_on__gte=models.F("founded_on")),
+                condition=models.Q(dissolved_on__isnull=True) | models.Q(dissolved_on__gte=models.F("founded_on")),
                 name="group_dissolved_after_founded",
             )
         ]
@@ -174,12 +167,8 @@ class SavingsGroup(models.Model):
 class GroupAssignment(models.Model):
     """The association that manages a group from `effective_on` on (dated, never edited)."""
 
-    group = models.ForeignKey(
-        SavingsGroup, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("tổ")
-    )
-    association = models.ForeignKey(
-        Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội quản lý")
-    )
+    group = models.ForeignKey(SavingsGroup, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("tổ"))
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội quản lý"))
     effective_on = models.DateField(_("hiệu lực từ ngày"))
     recorded_at = models.DateTimeField(_("thời điểm ghi"), auto_now_add=True)
     recorded_by = models.ForeignKey(
@@ -192,11 +181,7 @@ class GroupAssignment(models.Model):
         verbose_name = _("phân công hội quản lý tổ")
         verbose_name_plural = _("phân công hội quản lý tổ")
         ordering = ["group", "effective_on"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["group", "effective_on"], name="one_assignment_per_group_day"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["group", "effective_on"], name="one_assignment_per_group_day")]
 
     def __str__(self):
         return f"{self.group.code} → {self.association.code} ({self.effective_on:%d/%m/%Y})"
@@ -209,9 +194,7 @@ class Member(models.Model):
         MALE = "nam", _("Nam")
         FEMALE = "nu", _("Nữ")
 
-    national_id = models.CharField(
-        _("số CCCD/CMND"), max_length=12, unique=True, validators=[national_id_validator]
-    )
+    national_id = models.CharField(_("số CCCD/CMND"), max_length=12, unique=True, validators=[national_id_validator])
     full_name = models.CharField(_("họ và tên"), max_length=100)
     gender = models.CharField(_("giới tính"), max_length=3, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
@@ -238,12 +221,8 @@ class Membership(models.Model):
     `left_on` is the last day in the group: the member is in the group on that day.
     """
 
-    member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tổ viên")
-    )
-    group = models.ForeignKey(
-        SavingsGroup, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tổ")
-    )
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tổ viên"))
+    group = models.ForeignKey(SavingsGroup, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tổ"))
     joined_on = models.DateField(_("ngày vào tổ"))
     left_on = models.DateField(_("ngày rời tổ"), null=True, blank=True)
 
@@ -256,8 +235,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["member", "joined_on"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(left_on__isnull=True)
-                | models.Q(left_on__gte=models.F("joined_on")),
+                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
                 name="membership_left_after_joined",
             )
         ]
@@ -269,9 +247,7 @@ class Membership(models.Model):
 class GroupMeeting(models.Model):
     """Buổi sinh hoạt tổ: a group meeting, held before the commune transaction day."""
 
-    group = models.ForeignKey(
-        SavingsGroup, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("tổ")
-    )
+    group = models.ForeignKey(SavingsGroup, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("tổ"))
     held_on = models.DateField(_("ngày họp"))
     attendees = models.PositiveIntegerField(_("số người dự"), null=True, blank=True)
     notes = models.TextField(_("nội dung"), blank=True)
@@ -280,9 +256,7 @@ class GroupMeeting(models.Model):
         verbose_name = _("buổi họp tổ")
         verbose_name_plural = _("buổi họp tổ")
         ordering = ["-held_on"]
-        constraints = [
-            models.UniqueConstraint(fields=["group", "held_on"], name="one_meeting_per_group_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["group", "held_on"], name="one_meeting_per_group_day")]
 
     def __str__(self):
         return f"{self.group.code} {self.held_on:%d/%m/%Y}"
@@ -295,9 +269,7 @@ class Training(models.Model):
     association = models.ForeignKey(
         Association, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("tổ chức hội")
     )
-    commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã")
-    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã"))
     organizer = models.CharField(_("đơn vị tổ chức"), max_length=100, blank=True)
     audience = models.CharField(_("đối tượng"), max_length=200)
     trainees = models.PositiveIntegerField(_("số học viên"))
@@ -324,12 +296,8 @@ class NewsItem(models.Model):
         COMMUNE_LOUDSPEAKER = "commune_loudspeaker", _("Đài truyền thanh xã")
 
     published_on = models.DateField(_("ngày đăng"))
-    association = models.ForeignKey(
-        Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội")
-    )
-    commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã")
-    )
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, verbose_name=_("tổ chức hội"))
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("xã"))
     channel = models.CharField(_("kênh"), max_length=24, choices=Channel.choices)
     title = models.CharField(_("tiêu đề"), max_length=300)
 

@@ -57,7 +57,14 @@ class LoanTransactionInline(ReadOnlyInline):
 @admin.register(Loan)
 class LoanAdmin(ReadOnlyAdmin):
     list_display = [
-        "loan_no", "member", "program", "channel", "annual_rate", "approved_amount", "disbursed_on", "commune",
+        "loan_no",
+        "member",
+        "program",
+        "channel",
+        "annual_rate",
+        "approved_amount",
+        "disbursed_on",
+        "commune",
     ]
     list_filter = ["program", "channel", "member__commune"]
     search_fields = ["loan_no", "member__national_id", "member__full_name"]
@@ -119,7 +126,10 @@ class ReversalRequestAdmin(ReadOnlyAdmin):
     search_fields = ["reason", "loan_transaction__loan__loan_no", "savings_transaction__member__national_id"]
     date_hierarchy = "requested_at"
     list_select_related = [
-        "loan_transaction__loan", "savings_transaction__member", "requested_by", "decided_by",
+        "loan_transaction__loan",
+        "savings_transaction__member",
+        "requested_by",
+        "decided_by",
     ]
 
     @admin.display(description=_("giao dịch"))

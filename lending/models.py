@@ -14,9 +14,7 @@ class LoanProgram(models.Model):
 
     code = models.CharField(_("mã chương trình"), max_length=8, unique=True)
     name = models.CharField(_("tên chương trình"), max_length=150)
-    overdue_factor = models.DecimalField(
-        _("hệ số lãi quá hạn"), max_digits=5, decimal_places=2, default=1.30
-    )
+    overdue_factor = models.DecimalField(_("hệ số lãi quá hạn"), max_digits=5, decimal_places=2, default=1.30)
     overdue_rule = models.CharField(
         _("cách tính quá hạn"),
         max_length=12,
@@ -29,9 +27,7 @@ class LoanProgram(models.Model):
         verbose_name_plural = _("chương trình cho vay")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(overdue_factor__gte=1), name="program_overdue_factor_ge_1"
-            )
+            models.CheckConstraint(condition=models.Q(overdue_factor__gte=1), name="program_overdue_factor_ge_1")
         ]
 
     def __str__(self):
@@ -52,12 +48,8 @@ class ProgramRate(models.Model):
         verbose_name_plural = _("lãi suất chương trình")
         ordering = ["program", "effective_on"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["program", "effective_on"], name="one_rate_per_program_day"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(annual_rate__gt=0), name="program_rate_positive"
-            ),
+            models.UniqueConstraint(fields=["program", "effective_on"], name="one_rate_per_program_day"),
+            models.CheckConstraint(condition=models.Q(annual_rate__gt=0), name="program_rate_positive"),
         ]
 
     def __str__(self):
@@ -79,9 +71,7 @@ class Loan(models.Model):
     program = models.ForeignKey(
         LoanProgram, on_delete=models.PROTECT, related_name="loans", verbose_name=_("chương trình")
     )
-    channel = models.CharField(
-        _("phương thức"), max_length=10, choices=Channel.choices, default=Channel.ENTRUSTED
-    )
+    channel = models.CharField(_("phương thức"), max_length=10, choices=Channel.choices, default=Channel.ENTRUSTED)
     annual_rate = models.DecimalField(_("lãi suất %/năm"), max_digits=6, decimal_places=3)
     approved_amount = models.BigIntegerField(_("số tiền cho vay theo hợp đồng (đồng)"))
     disbursed_on = models.DateField(_("ngày giải ngân lần đầu"))
@@ -107,12 +97,8 @@ class Loan(models.Model):
             models.Index(fields=["bills_through"]),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(approved_amount__gt=0), name="loan_amount_positive"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(annual_rate__gt=0), name="loan_rate_positive"
-            ),
+            models.CheckConstraint(condition=models.Q(approved_amount__gt=0), name="loan_amount_positive"),
+            models.CheckConstraint(condition=models.Q(annual_rate__gt=0), name="loan_rate_positive"),
         ]
 
     def __str__(self):
@@ -141,9 +127,7 @@ class Installment(models.Model):
         ordering = ["loan", "due_on"]
         constraints = [
             models.UniqueConstraint(fields=["loan", "due_on"], name="one_installment_per_day"),
-            models.CheckConstraint(
-                condition=models.Q(principal__gt=0), name="installment_principal_positive"
-            ),
+            models.CheckConstraint(condition=models.Q(principal__gt=0), name="installment_principal_positive"),
         ]
 
     def __str__(self):
@@ -153,9 +137,7 @@ class Installment(models.Model):
 class Extension(models.Model):
     """Gia hạn nợ: moves one installment's due date, decided on a date."""
 
-    loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("món vay")
-    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("món vay"))
     installment = models.ForeignKey(
         Installment, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("kỳ hạn")
     )
@@ -178,9 +160,7 @@ class Extension(models.Model):
 class Freeze(models.Model):
     """Khoanh nợ: an amount of principal frozen (earning nothing) for a time."""
 
-    loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="freezes", verbose_name=_("món vay")
-    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="freezes", verbose_name=_("món vay"))
     amount = models.BigIntegerField(_("số tiền khoanh (đồng)"))
     effective_on = models.DateField(_("khoanh từ ngày"))
     ends_on = models.DateField(_("đến ngày"), null=True, blank=True)
@@ -196,8 +176,7 @@ class Freeze(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="freeze_amount_positive"),
             models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True)
-                | models.Q(ends_on__gt=models.F("effective_on")),
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=models.F("effective_on")),
                 name="freeze_ends_after_start",
             ),
         ]
@@ -216,9 +195,7 @@ class LoanTransaction(models.Model):
         PRINCIPAL_WRITE_OFF = "principal_write_off", _("Xóa nợ gốc")
         INTEREST_WRITE_OFF = "interest_write_off", _("Xóa nợ lãi")
 
-    loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("món vay")
-    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("món vay"))
     kind = models.CharField(_("loại giao dịch"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("ngày giao dịch"))
     amount = models.BigIntegerField(_("số tiền (đồng)"))
@@ -331,9 +308,7 @@ class ReversalRequest(models.Model):
         verbose_name=_("giao dịch tiết kiệm"),
     )
     reason = models.TextField(_("lý do"))
-    status = models.CharField(
-        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -416,9 +391,7 @@ class ClosedPeriod(models.Model):
     start = models.DateField(_("từ ngày"))
     end = models.DateField(_("đến ngày"))
     closed_at = models.DateTimeField(_("thời điểm khóa sổ"), auto_now_add=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reopened_at = models.DateTimeField(_("thời điểm mở lại"), null=True, blank=True)
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -108,9 +108,7 @@ def _table(title_label: str, rows: list[dict], columns, label_key: str = "code",
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
 
     def line(cells):
-        return "  ".join(
-            c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells)
-        ).rstrip()
+        return "  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells)).rstrip()
 
     rule = "-" * len(line(header))
     return [line(header), rule, *(line(r) for r in body)]

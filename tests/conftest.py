@@ -9,9 +9,7 @@ from vbsp_district.models import Role
 
 from .factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL"
-)
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 
 
 @pytest.fixture

@@ -72,6 +72,4 @@ class MemberFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def group(obj, create, extracted, **kwargs):
         if extracted:
-            Membership.objects.create(
-                member=obj, group=extracted, joined_on=kwargs.get("joined_on", date(2015, 1, 1))
-            )
+            Membership.objects.create(member=obj, group=extracted, joined_on=kwargs.get("joined_on", date(2015, 1, 1)))

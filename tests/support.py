@@ -16,9 +16,7 @@ BOOK_APPS = ("groups", "lending", "vbsp_district")
 def row_counts() -> dict[str, int]:
     """The number of rows of every model of the book (the audit trail included)."""
     return {
-        model._meta.label: model.objects.count()
-        for model in apps.get_models()
-        if model._meta.app_label in BOOK_APPS
+        model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.app_label in BOOK_APPS
     }
 
 
@@ -45,13 +43,25 @@ def bills_of(loan) -> list[tuple[date, date, int, int]]:
 
 
 def disburse(
-    *, member, program, user, loan_no="L1", amount=12_000_000, disbursed_on=date(2020, 1, 10),
-    due_on=date(2022, 1, 10), **kwargs,
+    *,
+    member,
+    program,
+    user,
+    loan_no="L1",
+    amount=12_000_000,
+    disbursed_on=date(2020, 1, 10),
+    due_on=date(2022, 1, 10),
+    **kwargs,
 ):
     """The design's example loan: 12,000,000 đ at the program's rate, one installment."""
     if "installments" not in kwargs and "term_months" not in kwargs:
         kwargs["installments"] = [(due_on, kwargs.get("approved_amount", amount))]
     return loan_disburse(
-        loan_no=loan_no, member=member, program=program, amount=amount,
-        disbursed_on=disbursed_on, acting_user=user, **kwargs,
+        loan_no=loan_no,
+        member=member,
+        program=program,
+        amount=amount,
+        disbursed_on=disbursed_on,
+        acting_user=user,
+        **kwargs,
     )

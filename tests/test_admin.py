@@ -45,8 +45,18 @@ from .support import disburse
 pytestmark = pytest.mark.django_db
 
 READ_ONLY = [
-    LoanTransaction, SavingsTransaction, AuditEvent, InterestBill, Loan, Installment, Extension, Freeze,
-    ClosedPeriod, ReversalRequest, LoanProgram, ProgramRate,
+    LoanTransaction,
+    SavingsTransaction,
+    AuditEvent,
+    InterestBill,
+    Loan,
+    Installment,
+    Extension,
+    Freeze,
+    ClosedPeriod,
+    ReversalRequest,
+    LoanProgram,
+    ProgramRate,
 ]
 
 
@@ -54,19 +64,27 @@ READ_ONLY = [
 def book(commune, hpn, member, poor, staff, manager):
     """One of every row, written the way users write them."""
     loan = disburse(member=member, program=poor, user=staff)
-    repayment = repayment_post(loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference="TN-1",
-                               acting_user=staff)
-    reversal_approve(request=reversal_request(transaction=repayment, reason="Sai", acting_user=staff),
-                     acting_user=manager)
+    repayment = repayment_post(
+        loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference="TN-1", acting_user=staff
+    )
+    reversal_approve(
+        request=reversal_request(transaction=repayment, reason="Sai", acting_user=staff), acting_user=manager
+    )
     repayment_post(loan=loan, amount=2_000_000, value_date=date(2020, 3, 20), acting_user=staff)
-    loan_extend(loan=loan, due_on=date(2022, 1, 10), new_due_on=date(2022, 7, 10), decided_on=date(2020, 12, 1),
-                acting_user=staff)
+    loan_extend(
+        loan=loan,
+        due_on=date(2022, 1, 10),
+        new_due_on=date(2022, 7, 10),
+        decided_on=date(2020, 12, 1),
+        acting_user=staff,
+    )
     loan_freeze(loan=loan, amount=1_000_000, effective_on=date(2020, 5, 1), acting_user=staff)
     deposit = savings_deposit(member=member, amount=100_000, value_date=date(2020, 1, 20), acting_user=staff)
     reversal_request(transaction=deposit, reason="Gửi nhầm", acting_user=staff)
     period_close(year=2020, quarter=1, acting_user=manager)
-    group = group_create(code="QH-02", name="Tổ 2", commune=commune, association=hpn, founded_on=date(2016, 1, 1),
-                         acting_user=staff)
+    group = group_create(
+        code="QH-02", name="Tổ 2", commune=commune, association=hpn, founded_on=date(2016, 1, 1), acting_user=staff
+    )
     meeting_record(group=group, held_on=date(2020, 1, 16), attendees=20, acting_user=staff)
     training_record(held_on=date(2020, 6, 10), audience="Tổ trưởng", trainees=30, acting_user=staff)
     news_item_record(published_on=date(2020, 3, 8), association=hpn, channel="tv", title="Tin", acting_user=staff)
@@ -142,9 +160,7 @@ def test_a_loan_transaction_offers_no_save_and_no_delete(book, admin_client_):
     assert (txn.amount, txn.value_date) == (1_000_000, date(2020, 2, 20))
     # Nor can a bulk action delete rows.
     assert "delete_selected" not in admin.site._registry[LoanTransaction].get_actions(response.wsgi_request)
-    admin_client_.post(
-        _url(LoanTransaction, "changelist"), {"action": "delete_selected", "_selected_action": [txn.pk]}
-    )
+    admin_client_.post(_url(LoanTransaction, "changelist"), {"action": "delete_selected", "_selected_action": [txn.pk]})
     assert LoanTransaction.objects.filter(pk=txn.pk).exists()
 
 
@@ -168,18 +184,30 @@ def _queries(client, url):
 def _more_of_everything(loan, group, hnd, staff, manager):
     """Three more rows of each kind, in the open second half of 2020."""
     for n in (2, 3, 4):
-        other = member_register(national_id=f"04400000010{n}", full_name=f"Hộ {n}", commune=group.commune,
-                                acting_user=staff)
+        other = member_register(
+            national_id=f"04400000010{n}", full_name=f"Hộ {n}", commune=group.commune, acting_user=staff
+        )
         membership_add(member=other, group=group, joined_on=date(2016, 1, 1), acting_user=staff)
         more = disburse(member=other, program=loan.program, user=staff, loan_no=f"L{n}", disbursed_on=date(2020, 7, n))
         txn = repayment_post(loan=more, amount=10_000, value_date=date(2020, 8, n), acting_user=staff)
         reversal_request(transaction=txn, reason="Sai", acting_user=staff)
         savings_deposit(member=other, amount=10_000, value_date=date(2020, 8, n), acting_user=staff)
         loan_freeze(loan=more, amount=1_000, effective_on=date(2020, 9, n), acting_user=staff)
-        loan_extend(loan=more, due_on=date(2022, 1, 10), new_due_on=date(2022, 7, 10), decided_on=date(2020, 12, n),
-                    acting_user=staff)
-        group_create(code=f"QH-1{n}", name=f"Tổ {n}", commune=group.commune, association=hnd,
-                     founded_on=date(2016, 1, 1), acting_user=staff)
+        loan_extend(
+            loan=more,
+            due_on=date(2022, 1, 10),
+            new_due_on=date(2022, 7, 10),
+            decided_on=date(2020, 12, n),
+            acting_user=staff,
+        )
+        group_create(
+            code=f"QH-1{n}",
+            name=f"Tổ {n}",
+            commune=group.commune,
+            association=hnd,
+            founded_on=date(2016, 1, 1),
+            acting_user=staff,
+        )
         period_close(year=2019, quarter=n, acting_user=manager)
 
 

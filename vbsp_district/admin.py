@@ -25,9 +25,7 @@ class ServiceWrittenAdmin(admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        return [
-            f.name for f in self.model._meta.fields if not f.auto_created and f.name not in self.editable
-        ]
+        return [f.name for f in self.model._meta.fields if not f.auto_created and f.name not in self.editable]
 
 
 class ReadOnlyAdmin(ServiceWrittenAdmin):

@@ -106,9 +106,7 @@ class Scope:
             return qs.none()
         on = on or timezone.localdate()
         group_on = Membership.objects.filter(member=OuterRef("pk")).attributing(on).values("group_id")[:1]
-        return qs.annotate(_group_on=Subquery(group_on)).filter(
-            _group_on__in=self.groups(on=on).values("pk")
-        )
+        return qs.annotate(_group_on=Subquery(group_on)).filter(_group_on__in=self.groups(on=on).values("pk"))
 
     def loans(self, qs=None, on: date | None = None):
         from lending.models import Channel, Loan
@@ -121,9 +119,7 @@ class Scope:
         if not self.is_officer:
             return qs.none()
         on = on or timezone.localdate()
-        return qs.filter(
-            channel=Channel.ENTRUSTED, disbursed_on__lte=on, member__in=self.members(on=on).values("pk")
-        )
+        return qs.filter(channel=Channel.ENTRUSTED, disbursed_on__lte=on, member__in=self.members(on=on).values("pk"))
 
 
 class ScopeMiddleware:

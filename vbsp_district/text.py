@@ -23,9 +23,7 @@ NATIONAL_ID = r"[0-9]{9}|[0-9]{12}"
 _KEY_RE = re.compile(KEY)
 _LOAN_NO_RE = re.compile(LOAN_NO)
 
-KEY_MESSAGE = (
-    "{label} chỉ gồm chữ cái không dấu, chữ số và các dấu - _ . ; bắt đầu bằng chữ cái hoặc chữ số."
-)
+KEY_MESSAGE = "{label} chỉ gồm chữ cái không dấu, chữ số và các dấu - _ . ; bắt đầu bằng chữ cái hoặc chữ số."
 LOAN_NO_MESSAGE = (
     "{label} chỉ gồm chữ cái không dấu, chữ số và các dấu - _ . / ; "
     "mỗi phần giữa hai dấu / bắt đầu bằng chữ cái hoặc chữ số."

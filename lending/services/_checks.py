@@ -35,8 +35,7 @@ def check_day(day, field: str, label: str, *, closed_periods=None, today=None) -
     if period is not None:
         refuse(
             field,
-            f"{label} {vn_date(day)} nằm trong kỳ đã khóa sổ "
-            f"({vn_date(period.start)}–{vn_date(period.end)}).",
+            f"{label} {vn_date(day)} nằm trong kỳ đã khóa sổ ({vn_date(period.start)}–{vn_date(period.end)}).",
         )
     return day
 
@@ -69,6 +68,5 @@ def check_covers(path, day: date, amount: int, field: str, what: str, balance_na
             when += f" (sau ngày giao dịch {vn_date(day)})"
         refuse(
             field,
-            f"Số tiền {what} {vnd(amount)} đồng vượt {balance_name} "
-            f"{vnd(max(lowest, 0))} đồng tại {when}.",
+            f"Số tiền {what} {vnd(amount)} đồng vượt {balance_name} {vnd(max(lowest, 0))} đồng tại {when}.",
         )

@@ -63,8 +63,7 @@ def _check_schedule(installments, *, approved_amount: int, disbursed_on: date):
     if total != approved_amount:
         refuse(
             "installments",
-            f"Tổng các kỳ hạn trả nợ ({vnd(total)} đồng) phải bằng số tiền cho vay "
-            f"({vnd(approved_amount)} đồng).",
+            f"Tổng các kỳ hạn trả nợ ({vnd(total)} đồng) phải bằng số tiền cho vay ({vnd(approved_amount)} đồng).",
         )
 
 
@@ -122,8 +121,7 @@ def loan_disburse(
         if annual_rate is None:
             refuse(
                 "program",
-                f"Chương trình {program.code} chưa có lãi suất áp dụng tại ngày "
-                f"{vn_date(disbursed_on)}.",
+                f"Chương trình {program.code} chưa có lãi suất áp dụng tại ngày {vn_date(disbursed_on)}.",
             )
     annual_rate = _check_rate(annual_rate)
     if channel == Channel.ENTRUSTED and membership_on(member, disbursed_on) is None:
@@ -161,9 +159,7 @@ def loan_disburse(
         if Loan.objects.filter(loan_no=loan_no).exists():
             refuse("loan_no", f"Số khế ước {loan_no} đã có trong hệ thống.")
         raise
-    Installment.objects.bulk_create(
-        Installment(loan=loan, due_on=d, principal=p) for d, p in sorted(installments)
-    )
+    Installment.objects.bulk_create(Installment(loan=loan, due_on=d, principal=p) for d, p in sorted(installments))
     txn = LoanTransaction.objects.create(
         loan=loan,
         kind=LoanTransaction.Kind.DISBURSEMENT,
@@ -196,9 +192,7 @@ def loan_disburse(
 
 def disbursed_total(loan: Loan) -> int:
     return sum(
-        effective_loan_transactions(
-            loan=loan, kind=LoanTransaction.Kind.DISBURSEMENT
-        ).values_list("amount", flat=True)
+        effective_loan_transactions(loan=loan, kind=LoanTransaction.Kind.DISBURSEMENT).values_list("amount", flat=True)
     )
 
 

@@ -36,7 +36,10 @@ def period_close(*, year: int, quarter: int, acting_user) -> ClosedPeriod:
         # Another manager closed the quarter since the check.
         refuse("quarter", f"Quý {quarter}/{year} đã khóa sổ.")
     audit_record(
-        user=acting_user, action="period.close", obj=period, key=f"{year}Q{quarter}",
+        user=acting_user,
+        action="period.close",
+        obj=period,
+        key=f"{year}Q{quarter}",
         data={"start": start, "end": end},
     )
     return period
@@ -55,7 +58,9 @@ def period_reopen(*, period: ClosedPeriod, reason: str, acting_user) -> ClosedPe
     period.reopened_by = acting_user
     period.save(update_fields=["reopened_at", "reopened_by"])
     audit_record(
-        user=acting_user, action="period.reopen", obj=period,
+        user=acting_user,
+        action="period.reopen",
+        obj=period,
         key=f"{period.start.year}Q{(period.start.month + 2) // 3}",
         data={"reason": reason.strip()},
     )

@@ -76,7 +76,9 @@ def check_loan_posting(loan: Loan, kind: str, value_date: date, amount: int):
     elif kind == Kind.INTEREST and sum(delta for day, delta in principal_path(loan) if day <= value_date) == 0:
         # A settled loan bills no more interest: paying beyond what is owed would be a
         # credit nothing can ever use (a typo, or money meant for another loan).
-        check_covers(interest_path(loan), value_date, amount, "amount", "thu lãi của khế ước đã tất toán", "lãi còn phải trả")
+        check_covers(
+            interest_path(loan), value_date, amount, "amount", "thu lãi của khế ước đã tất toán", "lãi còn phải trả"
+        )
 
 
 def _existing_by_reference(model, owner: dict, reference, kind, value_date, amount):

@@ -44,22 +44,20 @@ def program_create(
         refuse("overdue_factor", "Hệ số lãi quá hạn phải từ 1 đến 10, tối đa 2 chữ số thập phân.")
     if overdue_rule not in OverdueRule.values:
         refuse("overdue_rule", "Cách tính quá hạn phải là maturity hoặc installment.")
-    program = LoanProgram.objects.create(
-        code=code, name=name.strip(), overdue_factor=factor, overdue_rule=overdue_rule
-    )
+    program = LoanProgram.objects.create(code=code, name=name.strip(), overdue_factor=factor, overdue_rule=overdue_rule)
     ProgramRate.objects.create(program=program, annual_rate=rate, effective_on=effective_on)
     audit_record(
-        user=acting_user, action="program.create", obj=program, key=code,
-        data={"name": program.name, "annual_rate": rate, "overdue_factor": factor,
-              "overdue_rule": overdue_rule},
+        user=acting_user,
+        action="program.create",
+        obj=program,
+        key=code,
+        data={"name": program.name, "annual_rate": rate, "overdue_factor": factor, "overdue_rule": overdue_rule},
     )
     return program
 
 
 @transaction.atomic
-def program_rate_set(
-    *, program: LoanProgram, annual_rate, effective_on: date, acting_user
-) -> ProgramRate:
+def program_rate_set(*, program: LoanProgram, annual_rate, effective_on: date, acting_user) -> ProgramRate:
     """A new rate for loans disbursed from `effective_on`; existing loans keep theirs."""
     require_manager(acting_user)
     rate = _check_rate(annual_rate)
@@ -67,7 +65,10 @@ def program_rate_set(
         refuse("effective_on", "Chương trình đã có lãi suất áp dụng từ ngày này.")
     row = ProgramRate.objects.create(program=program, annual_rate=rate, effective_on=effective_on)
     audit_record(
-        user=acting_user, action="program.rate", obj=program, key=program.code,
+        user=acting_user,
+        action="program.rate",
+        obj=program,
+        key=program.code,
         data={"annual_rate": rate, "effective_on": effective_on},
     )
     return row

@@ -135,9 +135,7 @@ def transaction_day_post(
         errors.setdefault(key, {}).setdefault(name, []).extend(messages)
 
     members_in_group = set(
-        Membership.objects.filter(group=group)
-        .in_force(value_date)
-        .values_list("member_id", flat=True)
+        Membership.objects.filter(group=group).in_force(value_date).values_list("member_id", flat=True)
     )
     loans = {
         loan.loan_no: loan

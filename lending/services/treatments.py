@@ -16,15 +16,11 @@ from .interest import interest_bills_rebuild
 
 
 def _locked(loan: Loan) -> Loan:
-    return Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(
-        pk=loan.pk
-    )
+    return Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(pk=loan.pk)
 
 
 @transaction.atomic
-def loan_extend(
-    *, loan: Loan, due_on: date, new_due_on: date, decided_on: date, acting_user
-) -> Extension:
+def loan_extend(*, loan: Loan, due_on: date, new_due_on: date, decided_on: date, acting_user) -> Extension:
     """Move the installment contracted for `due_on` to `new_due_on`, decided on `decided_on`."""
     require_poster(acting_user)
     loan = _locked(loan)
@@ -66,9 +62,7 @@ def loan_extend(
 
 
 @transaction.atomic
-def loan_freeze(
-    *, loan: Loan, amount: int, effective_on: date, ends_on: date | None = None, acting_user
-) -> Freeze:
+def loan_freeze(*, loan: Loan, amount: int, effective_on: date, ends_on: date | None = None, acting_user) -> Freeze:
     """Freeze principal from `effective_on` (to the day before `ends_on`): it earns nothing."""
     require_poster(acting_user)
     loan = _locked(loan)

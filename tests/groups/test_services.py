@@ -648,4 +648,3 @@ def test_news_item_record_refusals(hpn, staff):
     )
     assert not NewsItem.objects.exists()
     assert Member.objects.count() == 0
-

@@ -143,7 +143,8 @@ def test_racing_disbursements_with_the_same_loan_number_open_one_loan(member, po
     refused = [r for r in results if not isinstance(r, Loan)]
     assert len(refused) == 5, results
     assert all(
-        isinstance(r, ValidationError) and r.message_dict == {"loan_no": ["Số khế ước L-2020-001 đã có trong hệ thống."]}
+        isinstance(r, ValidationError)
+        and r.message_dict == {"loan_no": ["Số khế ước L-2020-001 đã có trong hệ thống."]}
         for r in refused
     ), results
 
@@ -151,9 +152,7 @@ def test_racing_disbursements_with_the_same_loan_number_open_one_loan(member, po
 def test_racing_registrations_of_one_national_id_register_one_household(commune, staff):
     results = run_at_once(
         6,
-        lambda i: member_register(
-            national_id="044090000123", full_name=f"Hộ {i}", commune=commune, acting_user=staff
-        ),
+        lambda i: member_register(national_id="044090000123", full_name=f"Hộ {i}", commune=commune, acting_user=staff),
     )
 
     assert Member.objects.filter(national_id="044090000123").count() == 1
@@ -170,7 +169,11 @@ def test_racing_groups_with_the_same_code_found_one_group(commune, hnd, staff):
     results = run_at_once(
         6,
         lambda i: group_create(
-            code="QH-09", name=f"Tổ {i}", commune=commune, association=hnd, founded_on=date(2020, 1, 1),
+            code="QH-09",
+            name=f"Tổ {i}",
+            commune=commune,
+            association=hnd,
+            founded_on=date(2020, 1, 1),
             acting_user=staff,
         ),
     )
@@ -207,6 +210,5 @@ def test_racing_closures_of_one_quarter_close_it_once(manager):
     refused = [r for r in results if not isinstance(r, ClosedPeriod)]
     assert len(refused) == 5, results
     assert all(
-        isinstance(r, ValidationError) and r.message_dict == {"quarter": ["Quý 1/2020 đã khóa sổ."]}
-        for r in refused
+        isinstance(r, ValidationError) and r.message_dict == {"quarter": ["Quý 1/2020 đã khóa sổ."]} for r in refused
     ), results

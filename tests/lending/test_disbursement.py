@@ -39,15 +39,29 @@ def _installments(loan):
 def test_loan_disburse_with_a_given_schedule(member, poor, staff):
     schedule = [(date(2021, 1, 10), 6_000_000), (date(2022, 1, 10), 6_000_000)]
     loan = loan_disburse(
-        loan_no=" L1 ", member=member, program=poor, amount=12_000_000, disbursed_on=date(2020, 1, 10),
-        installments=schedule, purpose="Chăn nuôi bò", reference="GN-1", acting_user=staff,
+        loan_no=" L1 ",
+        member=member,
+        program=poor,
+        amount=12_000_000,
+        disbursed_on=date(2020, 1, 10),
+        installments=schedule,
+        purpose="Chăn nuôi bò",
+        reference="GN-1",
+        acting_user=staff,
     )
     loan.refresh_from_db()
     assert (loan.loan_no, loan.member, loan.program, loan.channel, loan.annual_rate) == (
-        "L1", member, poor, Channel.ENTRUSTED, Decimal("6.600"),
+        "L1",
+        member,
+        poor,
+        Channel.ENTRUSTED,
+        Decimal("6.600"),
     )
     assert (loan.approved_amount, loan.disbursed_on, loan.purpose, loan.recorded_by) == (
-        12_000_000, date(2020, 1, 10), "Chăn nuôi bò", staff,
+        12_000_000,
+        date(2020, 1, 10),
+        "Chăn nuôi bò",
+        staff,
     )
     assert _installments(loan) == schedule
     assert list(LoanTransaction.objects.values_list("loan", "kind", "value_date", "amount", "reference")) == [
@@ -64,8 +78,14 @@ def test_loan_disburse_with_a_given_schedule(member, poor, staff):
 
 def test_loan_disburse_with_a_generated_schedule(member, poor, staff):
     loan = loan_disburse(
-        loan_no="L1", member=member, program=poor, amount=10_000_001, disbursed_on=date(2020, 1, 31),
-        term_months=12, interval_months=5, acting_user=staff,
+        loan_no="L1",
+        member=member,
+        program=poor,
+        amount=10_000_001,
+        disbursed_on=date(2020, 1, 31),
+        term_months=12,
+        interval_months=5,
+        acting_user=staff,
     )
     # Every 5 months; the last, shorter period ends at the term and takes the rest.
     assert _installments(loan) == [
@@ -98,8 +118,16 @@ def test_schedule_generate_clips_to_the_month_end():
 )
 def test_loan_disburse_refuses_a_bad_term(member, poor, staff, term_months, interval_months, field, message):
     refused(
-        loan_disburse, field, message, loan_no="L1", member=member, program=poor, amount=12_000_000,
-        disbursed_on=date(2020, 1, 10), term_months=term_months, interval_months=interval_months,
+        loan_disburse,
+        field,
+        message,
+        loan_no="L1",
+        member=member,
+        program=poor,
+        amount=12_000_000,
+        disbursed_on=date(2020, 1, 10),
+        term_months=term_months,
+        interval_months=interval_months,
         acting_user=staff,
     )
 
@@ -120,32 +148,53 @@ def test_loan_disburse_with_a_given_rate(member, poor, staff):
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)
 def test_loan_disburse_refuses_an_amount_that_is_not_whole_dong(member, poor, staff, amount):
     refused(
-        loan_disburse, "amount", AMOUNT_MESSAGE, loan_no="L1", member=member, program=poor, amount=amount,
-        disbursed_on=date(2020, 1, 10), installments=[(date(2021, 1, 10), 12_000_000)], acting_user=staff,
+        loan_disburse,
+        "amount",
+        AMOUNT_MESSAGE,
+        loan_no="L1",
+        member=member,
+        program=poor,
+        amount=amount,
+        disbursed_on=date(2020, 1, 10),
+        installments=[(date(2021, 1, 10), 12_000_000)],
+        acting_user=staff,
     )
 
 
 def test_loan_disburse_refuses_a_disbursement_day_in_the_future(member, poor, staff):
     day = tomorrow()
     refused(
-        disburse, "disbursed_on", f"Ngày giải ngân {vn_date(day)} không được sau ngày hôm nay.",
-        member=member, program=poor, user=staff, disbursed_on=day, due_on=date(day.year + 2, 1, 1),
+        disburse,
+        "disbursed_on",
+        f"Ngày giải ngân {vn_date(day)} không được sau ngày hôm nay.",
+        member=member,
+        program=poor,
+        user=staff,
+        disbursed_on=day,
+        due_on=date(day.year + 2, 1, 1),
     )
 
 
 def test_loan_disburse_refuses_a_day_in_a_closed_period(member, poor, staff, manager):
     period_close(year=2020, quarter=1, acting_user=manager)
     refused(
-        disburse, "disbursed_on", "Ngày giải ngân 10/01/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
-        member=member, program=poor, user=staff,
+        disburse,
+        "disbursed_on",
+        "Ngày giải ngân 10/01/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        member=member,
+        program=poor,
+        user=staff,
     )
 
 
 def test_loan_disburse_refuses_installments_that_do_not_add_up(member, poor, staff):
     refused(
-        disburse, "installments",
+        disburse,
+        "installments",
         "Tổng các kỳ hạn trả nợ (11.999.999 đồng) phải bằng số tiền cho vay (12.000.000 đồng).",
-        member=member, program=poor, user=staff,
+        member=member,
+        program=poor,
+        user=staff,
         installments=[(date(2021, 1, 10), 6_000_000), (date(2022, 1, 10), 5_999_999)],
     )
 
@@ -170,17 +219,27 @@ def test_loan_disburse_refuses_a_bad_schedule(member, poor, staff, installments,
 
 def test_loan_disburse_needs_a_schedule_or_a_term(member, poor, staff):
     refused(
-        loan_disburse, "installments", "Cần lịch trả nợ hoặc thời hạn và kỳ hạn trả nợ.",
-        loan_no="L1", member=member, program=poor, amount=12_000_000, disbursed_on=date(2020, 1, 10),
-        term_months=12, acting_user=staff,
+        loan_disburse,
+        "installments",
+        "Cần lịch trả nợ hoặc thời hạn và kỳ hạn trả nợ.",
+        loan_no="L1",
+        member=member,
+        program=poor,
+        amount=12_000_000,
+        disbursed_on=date(2020, 1, 10),
+        term_months=12,
+        acting_user=staff,
     )
 
 
 def test_entrusted_loan_for_a_household_in_no_group_is_refused(loner, poor, staff):
     refused(
-        disburse, "member",
+        disburse,
+        "member",
         "Hộ vay Hộ không tổ không thuộc tổ TK&VV nào vào ngày 10/01/2020; món vay ủy thác phải qua tổ.",
-        member=loner, program=poor, user=staff,
+        member=loner,
+        program=poor,
+        user=staff,
     )
 
 
@@ -190,9 +249,12 @@ def test_entrusted_loan_before_the_household_joined_is_refused(commune, group, p
     newcomer = member_register(national_id="044000000888", full_name="Hộ mới", commune=commune, acting_user=staff)
     membership_add(member=newcomer, group=group, joined_on=date(2020, 2, 1), acting_user=staff)
     refused(
-        disburse, "member",
+        disburse,
+        "member",
         "Hộ vay Hộ mới không thuộc tổ TK&VV nào vào ngày 10/01/2020; món vay ủy thác phải qua tổ.",
-        member=newcomer, program=poor, user=staff,
+        member=newcomer,
+        program=poor,
+        user=staff,
     )
     disburse(member=newcomer, program=poor, user=staff, disbursed_on=date(2020, 2, 1))
 
@@ -200,29 +262,61 @@ def test_entrusted_loan_before_the_household_joined_is_refused(commune, group, p
 def test_loan_disburse_refusals(member, poor, staff):
     disburse(member=member, program=poor, user=staff)
     refused(disburse, "loan_no", "Số khế ước L1 đã có trong hệ thống.", member=member, program=poor, user=staff)
-    refused(disburse, "loan_no", "Số khế ước không được để trống.", member=member, program=poor, user=staff, loan_no=" ")
+    refused(
+        disburse, "loan_no", "Số khế ước không được để trống.", member=member, program=poor, user=staff, loan_no=" "
+    )
     refused(
         disburse, "loan_no", "Số khế ước dài quá 30 ký tự.", member=member, program=poor, user=staff, loan_no="L" * 31
     )
     refused(
-        disburse, "amount", "Số tiền giải ngân vượt số tiền cho vay theo hợp đồng.",
-        member=member, program=poor, user=staff, loan_no="L2", approved_amount=10_000_000,
+        disburse,
+        "amount",
+        "Số tiền giải ngân vượt số tiền cho vay theo hợp đồng.",
+        member=member,
+        program=poor,
+        user=staff,
+        loan_no="L2",
+        approved_amount=10_000_000,
     )
     refused(
-        disburse, "approved_amount", AMOUNT_MESSAGE,
-        member=member, program=poor, user=staff, loan_no="L2", approved_amount=0,
+        disburse,
+        "approved_amount",
+        AMOUNT_MESSAGE,
+        member=member,
+        program=poor,
+        user=staff,
+        loan_no="L2",
+        approved_amount=0,
     )
     refused(
-        disburse, "channel", "Phương thức cho vay phải là ủy thác hoặc trực tiếp.",
-        member=member, program=poor, user=staff, loan_no="L2", channel="bank",
+        disburse,
+        "channel",
+        "Phương thức cho vay phải là ủy thác hoặc trực tiếp.",
+        member=member,
+        program=poor,
+        user=staff,
+        loan_no="L2",
+        channel="bank",
     )
     refused(
-        disburse, "annual_rate", "Lãi suất phải là số dương dưới 100 %/năm, tối đa 3 chữ số thập phân.",
-        member=member, program=poor, user=staff, loan_no="L2", annual_rate="6.6001",
+        disburse,
+        "annual_rate",
+        "Lãi suất phải là số dương dưới 100 %/năm, tối đa 3 chữ số thập phân.",
+        member=member,
+        program=poor,
+        user=staff,
+        loan_no="L2",
+        annual_rate="6.6001",
     )
     refused(
-        disburse, "annual_rate", "Lãi suất không hợp lệ.",
-        member=member, program=poor, user=staff, loan_no="L2", annual_rate="sáu",
+        disburse,
+        "annual_rate",
+        "Lãi suất không hợp lệ.",
+        member=member,
+        program=poor,
+        user=staff,
+        loan_no="L2",
+        annual_rate="sáu",
     )
 
 
@@ -231,8 +325,12 @@ def test_loan_disburse_refuses_a_program_without_a_rate_yet(member, staff, manag
         code="20", name="Cho vay mới", annual_rate="4.80", effective_on=date(2021, 1, 1), acting_user=manager
     )
     refused(
-        disburse, "program", "Chương trình 20 chưa có lãi suất áp dụng tại ngày 10/01/2020.",
-        member=member, program=program, user=staff,
+        disburse,
+        "program",
+        "Chương trình 20 chưa có lãi suất áp dụng tại ngày 10/01/2020.",
+        member=member,
+        program=program,
+        user=staff,
     )
 
 
@@ -251,7 +349,11 @@ def test_loan_tranche_disburse(member, poor, staff):
         loan=loan, amount=6_000_000, value_date=date(2020, 2, 10), reference="GN-2", acting_user=staff
     )
     assert (txn.kind, txn.value_date, txn.amount, txn.reference, txn.recorded_by) == (
-        "disbursement", date(2020, 2, 10), 6_000_000, "GN-2", staff,
+        "disbursement",
+        date(2020, 2, 10),
+        6_000_000,
+        "GN-2",
+        staff,
     )
     book = loan_book(loan)
     assert (book.outstanding(date(2020, 2, 9)), book.outstanding(date(2020, 2, 10))) == (6_000_000, 12_000_000)
@@ -266,24 +368,42 @@ def test_loan_tranche_disburse_refusals(member, poor, staff):
     loan = disburse(member=member, program=poor, user=staff, amount=6_000_000, approved_amount=12_000_000)
     loan_tranche_disburse(loan=loan, amount=4_000_000, value_date=date(2020, 2, 10), acting_user=staff)
     refused(
-        loan_tranche_disburse, "amount",
-        "Giải ngân thêm 2.000.001 đồng vượt số tiền cho vay theo hợp đồng: đã giải ngân "
-        "10.000.000/12.000.000 đồng.",
-        loan=loan, amount=2_000_001, value_date=date(2020, 3, 10), acting_user=staff,
+        loan_tranche_disburse,
+        "amount",
+        "Giải ngân thêm 2.000.001 đồng vượt số tiền cho vay theo hợp đồng: đã giải ngân 10.000.000/12.000.000 đồng.",
+        loan=loan,
+        amount=2_000_001,
+        value_date=date(2020, 3, 10),
+        acting_user=staff,
     )
     refused(
-        loan_tranche_disburse, "value_date", "Ngày giải ngân 09/01/2020 trước ngày giải ngân lần đầu (10/01/2020).",
-        loan=loan, amount=1_000_000, value_date=date(2020, 1, 9), acting_user=staff,
+        loan_tranche_disburse,
+        "value_date",
+        "Ngày giải ngân 09/01/2020 trước ngày giải ngân lần đầu (10/01/2020).",
+        loan=loan,
+        amount=1_000_000,
+        value_date=date(2020, 1, 9),
+        acting_user=staff,
     )
     day = tomorrow()
     refused(
-        loan_tranche_disburse, "value_date", f"Ngày giao dịch {vn_date(day)} không được sau ngày hôm nay.",
-        loan=loan, amount=1_000_000, value_date=day, acting_user=staff,
+        loan_tranche_disburse,
+        "value_date",
+        f"Ngày giao dịch {vn_date(day)} không được sau ngày hôm nay.",
+        loan=loan,
+        amount=1_000_000,
+        value_date=day,
+        acting_user=staff,
     )
     for amount in BAD_AMOUNTS:
         refused(
-            loan_tranche_disburse, "amount", AMOUNT_MESSAGE,
-            loan=loan, amount=amount, value_date=date(2020, 3, 10), acting_user=staff,
+            loan_tranche_disburse,
+            "amount",
+            AMOUNT_MESSAGE,
+            loan=loan,
+            amount=amount,
+            value_date=date(2020, 3, 10),
+            acting_user=staff,
         )
     loan_tranche_disburse(loan=loan, amount=2_000_000, value_date=date(2020, 3, 10), acting_user=staff)
     assert loan_book(loan).outstanding(date(2020, 3, 10)) == 12_000_000
@@ -294,6 +414,11 @@ def test_repayments_follow_the_tranches(member, poor, staff):
     loan_tranche_disburse(loan=loan, amount=6_000_000, value_date=date(2020, 3, 10), acting_user=staff)
     # Before the second tranche only the first is outstanding, even though more comes later.
     refused(
-        repayment_post, "amount", "Số tiền trả gốc 6.000.001 đồng vượt dư nợ 6.000.000 đồng tại ngày 20/02/2020.",
-        loan=loan, amount=6_000_001, value_date=date(2020, 2, 20), acting_user=staff,
+        repayment_post,
+        "amount",
+        "Số tiền trả gốc 6.000.001 đồng vượt dư nợ 6.000.000 đồng tại ngày 20/02/2020.",
+        loan=loan,
+        amount=6_000_001,
+        value_date=date(2020, 2, 20),
+        acting_user=staff,
     )

@@ -6,8 +6,12 @@ from lending.services import interest_payment_post, loan_disburse
 
 def test_design_example_bills(member, poor, staff):
     loan = loan_disburse(
-        loan_no="L1", member=member, program=poor, amount=12_000_000,
-        disbursed_on=date(2020, 1, 10), installments=[(date(2025, 1, 10), 12_000_000)],
+        loan_no="L1",
+        member=member,
+        program=poor,
+        amount=12_000_000,
+        disbursed_on=date(2020, 1, 10),
+        installments=[(date(2025, 1, 10), 12_000_000)],
         acting_user=staff,
     )
     bills = list(InterestBill.objects.filter(loan=loan).values_list("billed_on", "amount")[:2])

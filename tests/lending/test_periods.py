@@ -33,7 +33,10 @@ def test_period_close_refuses_postings_inside_the_quarter_only(member, poor, sta
     period = period_close(year=2020, quarter=1, acting_user=manager)
     period.refresh_from_db()
     assert (period.start, period.end, period.closed_by, period.reopened_at) == (
-        date(2020, 1, 1), date(2020, 3, 31), manager, None,
+        date(2020, 1, 1),
+        date(2020, 3, 31),
+        manager,
+        None,
     )
     assert closed_period_on(date(2019, 12, 31)) is None
     assert closed_period_on(date(2020, 1, 1)) == period
@@ -41,12 +44,22 @@ def test_period_close_refuses_postings_inside_the_quarter_only(member, poor, sta
     assert closed_period_on(date(2020, 4, 1)) is None
     for day in (date(2020, 1, 10), date(2020, 3, 31)):
         refused(
-            repayment_post, "value_date", Q1_CLOSED.format(day.strftime("%d/%m/%Y")),
-            loan=loan, amount=1_000, value_date=day, acting_user=staff,
+            repayment_post,
+            "value_date",
+            Q1_CLOSED.format(day.strftime("%d/%m/%Y")),
+            loan=loan,
+            amount=1_000,
+            value_date=day,
+            acting_user=staff,
         )
         refused(
-            savings_deposit, "value_date", Q1_CLOSED.format(day.strftime("%d/%m/%Y")),
-            member=member, amount=1_000, value_date=day, acting_user=staff,
+            savings_deposit,
+            "value_date",
+            Q1_CLOSED.format(day.strftime("%d/%m/%Y")),
+            member=member,
+            amount=1_000,
+            value_date=day,
+            acting_user=staff,
         )
     repayment_post(loan=loan, amount=1_000, value_date=date(2020, 4, 1), acting_user=staff)
     savings_deposit(member=member, amount=1_000, value_date=date(2020, 4, 1), acting_user=staff)
@@ -75,8 +88,12 @@ def test_period_close_refusals(staff, manager):
     today = timezone.localdate()
     quarter = (today.month + 2) // 3
     refused(
-        period_close, "quarter", f"Quý {quarter}/{today.year} chưa kết thúc, chưa thể khóa sổ.",
-        year=today.year, quarter=quarter, acting_user=manager,
+        period_close,
+        "quarter",
+        f"Quý {quarter}/{today.year} chưa kết thúc, chưa thể khóa sổ.",
+        year=today.year,
+        quarter=quarter,
+        acting_user=manager,
     )
     period_close(year=2020, quarter=1, acting_user=manager)
     refused(period_close, "quarter", "Quý 1/2020 đã khóa sổ.", year=2020, quarter=1, acting_user=manager)
@@ -86,7 +103,13 @@ def test_period_reopen_refusals(staff, manager):
     period = period_close(year=2020, quarter=2, acting_user=manager)
     refused(period_reopen, "acting_user", MANAGER_ONLY, period=period, reason="Sai", acting_user=staff)
     for reason in ("", "  ", None):
-        refused(period_reopen, "reason", "Phải nêu lý do mở lại kỳ đã khóa sổ.",
-                period=period, reason=reason, acting_user=manager)
+        refused(
+            period_reopen,
+            "reason",
+            "Phải nêu lý do mở lại kỳ đã khóa sổ.",
+            period=period,
+            reason=reason,
+            acting_user=manager,
+        )
     period_reopen(period=period, reason="Sai", acting_user=manager)
     refused(period_reopen, "period", "Kỳ này đã được mở lại.", period=period, reason="Sai", acting_user=manager)

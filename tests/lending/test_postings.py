@@ -48,7 +48,13 @@ def test_repayment_post(loan, staff):
     txn = repayment_post(loan=loan, amount=2_000_000, value_date=date(2020, 2, 20), reference="TN-1", acting_user=staff)
     txn.refresh_from_db()
     assert (txn.loan, txn.kind, txn.value_date, txn.amount, txn.reference, txn.recorded_by, txn.reverses) == (
-        loan, "principal", date(2020, 2, 20), 2_000_000, "TN-1", staff, None,
+        loan,
+        "principal",
+        date(2020, 2, 20),
+        2_000_000,
+        "TN-1",
+        staff,
+        None,
     )
     book = loan_book(loan)
     assert (book.outstanding(date(2020, 2, 19)), book.outstanding(date(2020, 2, 20))) == (12_000_000, 10_000_000)
@@ -107,8 +113,14 @@ def test_interest_write_off(loan, staff):
 
 def test_loan_transaction_post_refuses_an_unknown_kind(loan, staff):
     refused(
-        loan_transaction_post, "kind", "Loại giao dịch không hợp lệ.",
-        loan=loan, kind="fee", amount=1_000, value_date=date(2020, 2, 20), acting_user=staff,
+        loan_transaction_post,
+        "kind",
+        "Loại giao dịch không hợp lệ.",
+        loan=loan,
+        kind="fee",
+        amount=1_000,
+        value_date=date(2020, 2, 20),
+        acting_user=staff,
     )
 
 
@@ -120,23 +132,35 @@ KINDS = ["principal", "interest", "principal_write_off", "interest_write_off"]
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)
 def test_amount_must_be_a_positive_whole_number_of_dong(loan, staff, kind, amount):
-    refused(post(kind), "amount", AMOUNT_MESSAGE, loan=loan, amount=amount, value_date=date(2020, 2, 20), acting_user=staff)
+    refused(
+        post(kind), "amount", AMOUNT_MESSAGE, loan=loan, amount=amount, value_date=date(2020, 2, 20), acting_user=staff
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_value_date_in_the_future_is_refused(loan, staff, kind):
     day = tomorrow()
     refused(
-        post(kind), "value_date", f"Ngày giao dịch {vn_date(day)} không được sau ngày hôm nay.",
-        loan=loan, amount=1_000, value_date=day, acting_user=staff,
+        post(kind),
+        "value_date",
+        f"Ngày giao dịch {vn_date(day)} không được sau ngày hôm nay.",
+        loan=loan,
+        amount=1_000,
+        value_date=day,
+        acting_user=staff,
     )
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_value_date_before_the_disbursement_is_refused(loan, staff, kind):
     refused(
-        post(kind), "value_date", "Ngày giao dịch 09/01/2020 trước ngày giải ngân (10/01/2020).",
-        loan=loan, amount=1_000, value_date=date(2020, 1, 9), acting_user=staff,
+        post(kind),
+        "value_date",
+        "Ngày giao dịch 09/01/2020 trước ngày giải ngân (10/01/2020).",
+        loan=loan,
+        amount=1_000,
+        value_date=date(2020, 1, 9),
+        acting_user=staff,
     )
 
 
@@ -144,8 +168,13 @@ def test_value_date_before_the_disbursement_is_refused(loan, staff, kind):
 def test_value_date_in_a_closed_period_is_refused(loan, staff, manager, kind):
     period_close(year=2020, quarter=1, acting_user=manager)
     refused(
-        post(kind), "value_date", "Ngày giao dịch 20/02/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
-        loan=loan, amount=1_000, value_date=date(2020, 2, 20), acting_user=staff,
+        post(kind),
+        "value_date",
+        "Ngày giao dịch 20/02/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        loan=loan,
+        amount=1_000,
+        value_date=date(2020, 2, 20),
+        acting_user=staff,
     )
     post(kind)(loan=loan, amount=1_000, value_date=date(2020, 4, 20), acting_user=staff)
 
@@ -153,16 +182,26 @@ def test_value_date_in_a_closed_period_is_refused(loan, staff, manager, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_value_date_must_be_a_date(loan, staff, kind):
     refused(
-        post(kind), "value_date", "Ngày giao dịch không hợp lệ.",
-        loan=loan, amount=1_000, value_date="2020-02-20", acting_user=staff,
+        post(kind),
+        "value_date",
+        "Ngày giao dịch không hợp lệ.",
+        loan=loan,
+        amount=1_000,
+        value_date="2020-02-20",
+        acting_user=staff,
     )
 
 
 def test_association_officer_cannot_post(loan, hnd):
     officer = UserFactory(username="hnd", role=Role.OFFICER, role__association=hnd)
     refused(
-        repayment_post, "acting_user", "Bạn không có quyền ghi sổ giao dịch.",
-        loan=loan, amount=1_000, value_date=date(2020, 2, 20), acting_user=officer,
+        repayment_post,
+        "acting_user",
+        "Bạn không có quyền ghi sổ giao dịch.",
+        loan=loan,
+        amount=1_000,
+        value_date=date(2020, 2, 20),
+        acting_user=officer,
     )
 
 
@@ -173,8 +212,13 @@ def test_association_officer_cannot_post(loan, hnd):
 def test_principal_beyond_the_outstanding_is_refused(loan, staff, kind, label):
     post(kind)(loan=loan, amount=5_000_000, value_date=date(2020, 2, 20), acting_user=staff)
     refused(
-        post(kind), "amount", f"Số tiền {label} 7.000.001 đồng vượt dư nợ 7.000.000 đồng tại ngày 20/02/2020.",
-        loan=loan, amount=7_000_001, value_date=date(2020, 2, 20), acting_user=staff,
+        post(kind),
+        "amount",
+        f"Số tiền {label} 7.000.001 đồng vượt dư nợ 7.000.000 đồng tại ngày 20/02/2020.",
+        loan=loan,
+        amount=7_000_001,
+        value_date=date(2020, 2, 20),
+        acting_user=staff,
     )
     post(kind)(loan=loan, amount=7_000_000, value_date=date(2020, 2, 20), acting_user=staff)
     assert loan_book(loan).outstanding(date(2020, 2, 20)) == 0
@@ -185,10 +229,14 @@ def test_back_dated_principal_that_drives_a_later_balance_below_zero_is_refused(
     repayment_post(loan=loan, amount=8_000_000, value_date=date(2020, 3, 20), acting_user=staff)
     # On 20/02 the outstanding is 12,000,000, but from 20/03 on only 4,000,000 is left.
     refused(
-        post(kind), "amount",
+        post(kind),
+        "amount",
         f"Số tiền {label} 4.000.001 đồng vượt dư nợ 4.000.000 đồng tại ngày 20/03/2020 "
         "(sau ngày giao dịch 20/02/2020).",
-        loan=loan, amount=4_000_001, value_date=date(2020, 2, 20), acting_user=staff,
+        loan=loan,
+        amount=4_000_001,
+        value_date=date(2020, 2, 20),
+        acting_user=staff,
     )
     post(kind)(loan=loan, amount=4_000_000, value_date=date(2020, 2, 20), acting_user=staff)
     book = loan_book(loan)
@@ -197,12 +245,24 @@ def test_back_dated_principal_that_drives_a_later_balance_below_zero_is_refused(
 
 def test_interest_write_off_beyond_the_arrears_is_refused(loan, staff):
     refused(
-        write_off_post, "amount", "Số tiền xóa nợ lãi 22.001 đồng vượt lãi tồn đọng 22.000 đồng tại ngày 20/01/2020.",
-        loan=loan, amount=22_001, value_date=date(2020, 1, 20), interest=True, acting_user=staff,
+        write_off_post,
+        "amount",
+        "Số tiền xóa nợ lãi 22.001 đồng vượt lãi tồn đọng 22.000 đồng tại ngày 20/01/2020.",
+        loan=loan,
+        amount=22_001,
+        value_date=date(2020, 1, 20),
+        interest=True,
+        acting_user=staff,
     )
     refused(
-        write_off_post, "amount", "Số tiền xóa nợ lãi 1 đồng vượt lãi tồn đọng 0 đồng tại ngày 19/01/2020.",
-        loan=loan, amount=1, value_date=date(2020, 1, 19), interest=True, acting_user=staff,
+        write_off_post,
+        "amount",
+        "Số tiền xóa nợ lãi 1 đồng vượt lãi tồn đọng 0 đồng tại ngày 19/01/2020.",
+        loan=loan,
+        amount=1,
+        value_date=date(2020, 1, 19),
+        interest=True,
+        acting_user=staff,
     )
 
 
@@ -210,9 +270,14 @@ def test_back_dated_interest_write_off_below_a_later_payment_is_refused(loan, st
     interest_payment_post(loan=loan, amount=90_200, value_date=date(2020, 2, 20), acting_user=staff)
     # 22,000 is in arrears on 20/01, but the payment of 20/02 settles everything billed.
     refused(
-        write_off_post, "amount",
+        write_off_post,
+        "amount",
         "Số tiền xóa nợ lãi 22.000 đồng vượt lãi tồn đọng 0 đồng tại ngày 20/02/2020 (sau ngày giao dịch 20/01/2020).",
-        loan=loan, amount=22_000, value_date=date(2020, 1, 20), interest=True, acting_user=staff,
+        loan=loan,
+        amount=22_000,
+        value_date=date(2020, 1, 20),
+        interest=True,
+        acting_user=staff,
     )
 
 
@@ -220,12 +285,16 @@ def test_back_dated_interest_write_off_below_a_later_payment_is_refused(loan, st
 
 
 def test_same_reference_with_identical_data_returns_the_posted_row(loan, staff):
-    first = repayment_post(loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference="TN-1", acting_user=staff)
+    first = repayment_post(
+        loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference="TN-1", acting_user=staff
+    )
     before = LoanTransaction.objects.count()
     from vbsp_district.models import AuditEvent
 
     events = AuditEvent.objects.count()
-    again = repayment_post(loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference=" TN-1 ", acting_user=staff)
+    again = repayment_post(
+        loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference=" TN-1 ", acting_user=staff
+    )
     assert again.pk == first.pk
     assert (LoanTransaction.objects.count(), AuditEvent.objects.count()) == (before, events)
     assert loan_book(loan).outstanding(date(2020, 2, 20)) == 11_000_000
@@ -242,8 +311,14 @@ def test_same_reference_with_identical_data_returns_the_posted_row(loan, staff):
 def test_same_reference_with_different_data_is_refused(loan, staff, kind, amount, value_date):
     repayment_post(loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), reference="TN-1", acting_user=staff)
     refused(
-        post(kind), "reference", "Số chứng từ TN-1 đã được dùng cho giao dịch khác (thu nợ gốc ngày 20/02/2020).",
-        loan=loan, amount=amount, value_date=value_date, reference="TN-1", acting_user=staff,
+        post(kind),
+        "reference",
+        "Số chứng từ TN-1 đã được dùng cho giao dịch khác (thu nợ gốc ngày 20/02/2020).",
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        reference="TN-1",
+        acting_user=staff,
     )
 
 
@@ -258,8 +333,14 @@ def test_a_reference_is_unique_per_loan(loan, commune, group, poor, staff):
 
 def test_reference_longer_than_64_characters_is_refused(loan, staff):
     refused(
-        repayment_post, "reference", "Số chứng từ dài quá 64 ký tự.",
-        loan=loan, amount=1_000, value_date=date(2020, 2, 20), reference="R" * 65, acting_user=staff,
+        repayment_post,
+        "reference",
+        "Số chứng từ dài quá 64 ký tự.",
+        loan=loan,
+        amount=1_000,
+        value_date=date(2020, 2, 20),
+        reference="R" * 65,
+        acting_user=staff,
     )
 
 

@@ -17,12 +17,20 @@ RATE_MESSAGE = "Lãi suất phải là số dương dưới 100 %/năm, tối đ
 
 def test_program_create(manager):
     program = program_create(
-        code=" 20 ", name=" Cho vay thí điểm ", annual_rate="4.8", overdue_factor="1.5",
-        overdue_rule="installment", effective_on=date(2020, 1, 1), acting_user=manager,
+        code=" 20 ",
+        name=" Cho vay thí điểm ",
+        annual_rate="4.8",
+        overdue_factor="1.5",
+        overdue_rule="installment",
+        effective_on=date(2020, 1, 1),
+        acting_user=manager,
     )
     program.refresh_from_db()
     assert (program.code, program.name, program.overdue_factor, program.overdue_rule) == (
-        "20", "Cho vay thí điểm", Decimal("1.50"), "installment",
+        "20",
+        "Cho vay thí điểm",
+        Decimal("1.50"),
+        "installment",
     )
     assert list(ProgramRate.objects.filter(program=program).values_list("annual_rate", "effective_on")) == [
         (Decimal("4.800"), date(2020, 1, 1))
@@ -50,7 +58,11 @@ def test_program_create_defaults(manager):
         ({"annual_rate": "NaN"}, "annual_rate", RATE_MESSAGE),
         ({"annual_rate": "sáu"}, "annual_rate", "Lãi suất không hợp lệ."),
         ({"overdue_factor": "0.9"}, "overdue_factor", "Hệ số lãi quá hạn phải từ 1 đến 10, tối đa 2 chữ số thập phân."),
-        ({"overdue_factor": "1.305"}, "overdue_factor", "Hệ số lãi quá hạn phải từ 1 đến 10, tối đa 2 chữ số thập phân."),
+        (
+            {"overdue_factor": "1.305"},
+            "overdue_factor",
+            "Hệ số lãi quá hạn phải từ 1 đến 10, tối đa 2 chữ số thập phân.",
+        ),
         ({"overdue_factor": "x"}, "overdue_factor", "Hệ số lãi quá hạn không hợp lệ."),
         ({"overdue_rule": "daily"}, "overdue_rule", "Cách tính quá hạn phải là maturity hoặc installment."),
     ],
@@ -61,14 +73,13 @@ def test_program_create_refusals(poor, manager, kwargs, field, message):
 
 
 def test_only_a_manager_creates_programs(staff):
-    refused(program_create, "acting_user", MANAGER_ONLY, code="20", name="Cho vay mới", annual_rate="6.6",
-            acting_user=staff)
+    refused(
+        program_create, "acting_user", MANAGER_ONLY, code="20", name="Cho vay mới", annual_rate="6.6", acting_user=staff
+    )
     assert not LoanProgram.objects.filter(code="20").exists()
 
 
-def test_a_rate_change_applies_to_loans_disbursed_from_its_effective_date(
-    commune, group, member, poor, staff, manager
-):
+def test_a_rate_change_applies_to_loans_disbursed_from_its_effective_date(commune, group, member, poor, staff, manager):
     from groups.services import member_register, membership_add
 
     second = member_register(national_id="044000000222", full_name="Hộ hai", commune=commune, acting_user=staff)
@@ -99,9 +110,30 @@ def test_a_rate_change_applies_to_loans_disbursed_from_its_effective_date(
 
 
 def test_program_rate_set_refusals(poor, staff, manager):
-    refused(program_rate_set, "acting_user", MANAGER_ONLY, program=poor, annual_rate="7.2",
-            effective_on=date(2020, 7, 1), acting_user=staff)
-    refused(program_rate_set, "annual_rate", RATE_MESSAGE, program=poor, annual_rate="0",
-            effective_on=date(2020, 7, 1), acting_user=manager)
-    refused(program_rate_set, "effective_on", "Chương trình đã có lãi suất áp dụng từ ngày này.",
-            program=poor, annual_rate="7.2", effective_on=date(2000, 1, 1), acting_user=manager)
+    refused(
+        program_rate_set,
+        "acting_user",
+        MANAGER_ONLY,
+        program=poor,
+        annual_rate="7.2",
+        effective_on=date(2020, 7, 1),
+        acting_user=staff,
+    )
+    refused(
+        program_rate_set,
+        "annual_rate",
+        RATE_MESSAGE,
+        program=poor,
+        annual_rate="0",
+        effective_on=date(2020, 7, 1),
+        acting_user=manager,
+    )
+    refused(
+        program_rate_set,
+        "effective_on",
+        "Chương trình đã có lãi suất áp dụng từ ngày này.",
+        program=poor,
+        annual_rate="7.2",
+        effective_on=date(2000, 1, 1),
+        acting_user=manager,
+    )

@@ -27,14 +27,21 @@ def commune2(db, staff):
 @pytest.fixture
 def group2(commune2, hpn, staff):
     return group_create(
-        code="VN-01", name="Tổ Vạn Ninh 1", commune=commune2, association=hpn,
-        founded_on=date(2016, 1, 1), acting_user=staff,
+        code="VN-01",
+        name="Tổ Vạn Ninh 1",
+        commune=commune2,
+        association=hpn,
+        founded_on=date(2016, 1, 1),
+        acting_user=staff,
     )
 
 
 @pytest.fixture
 def installment_program(manager):
     return program_create(
-        code="90", name="Cho vay thử theo kỳ hạn", annual_rate="6.60",
-        overdue_rule="installment", acting_user=manager,
+        code="90",
+        name="Cho vay thử theo kỳ hạn",
+        annual_rate="6.60",
+        overdue_rule="installment",
+        acting_user=manager,
     )

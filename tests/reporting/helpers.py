@@ -16,15 +16,30 @@ def new_member(national_id, commune, staff, group=None, joined_on=date(2016, 1, 
     return member
 
 
-def disburse(member, program, staff, loan_no, *, amount=12_000_000, on=date(2020, 1, 10),
-             installments=None, approved_amount=None, **kwargs):
+def disburse(
+    member,
+    program,
+    staff,
+    loan_no,
+    *,
+    amount=12_000_000,
+    on=date(2020, 1, 10),
+    installments=None,
+    approved_amount=None,
+    **kwargs,
+):
     """A loan through the service; by default one installment of the whole amount on 30/06/2020."""
     approved_amount = approved_amount or amount
     return loan_disburse(
-        loan_no=loan_no, member=member, program=program, amount=amount, disbursed_on=on,
+        loan_no=loan_no,
+        member=member,
+        program=program,
+        amount=amount,
+        disbursed_on=on,
         approved_amount=approved_amount,
         installments=installments or [(date(2020, 6, 30), approved_amount)],
-        acting_user=staff, **kwargs,
+        acting_user=staff,
+        **kwargs,
     )
 
 

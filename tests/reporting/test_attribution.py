@@ -17,14 +17,16 @@ def test_group_transferred_to_another_association_mid_year(member, group, group2
     # QH-01 (HND) holds a 12.000.000 loan, VN-01 (HPN) a 5.000.000 one; QH-01 goes to HPN on 01/07/2020.
     loan = disburse(member, poor, staff, "A1", on=D(2019, 6, 1), installments=LATE_DUE)
     other = new_member("044000000002", group2.commune, staff, group=group2)
-    disburse(other, poor, staff, "A2", amount=5_000_000, on=D(2019, 6, 1),
-             installments=[(D(2021, 6, 1), 5_000_000)])
+    disburse(other, poor, staff, "A2", amount=5_000_000, on=D(2019, 6, 1), installments=[(D(2021, 6, 1), 5_000_000)])
     repayment_post(loan=loan, amount=1_000_000, value_date=D(2020, 5, 10), acting_user=staff)
     group_transfer(group=group, association=hpn, effective_on=D(2020, 7, 1), acting_user=staff)
 
     before = district_figures(D(2020, 6, 30), "2020Q2")["by_association"]
     assert [(r["code"], r["outstanding"], r["groups"], r["loans"]) for r in before] == [
-        ("HND", 11_000_000, 1, 1), ("HPN", 5_000_000, 1, 1), ("CCB", 0, 0, 0), ("DTN", 0, 0, 0),
+        ("HND", 11_000_000, 1, 1),
+        ("HPN", 5_000_000, 1, 1),
+        ("CCB", 0, 0, 0),
+        ("DTN", 0, 0, 0),
     ]
     # The Q2 repayment belongs to HND: the attribution at the period's end (30/06).
     assert row(before, "HND")["period"]["principal_repaid"] == 1_000_000
@@ -58,11 +60,13 @@ def test_member_moving_between_groups(member, group, group2, poor, staff, hnd, h
 
     report = district_figures(D(2020, 4, 30), by_group=True)
     assert [(g["code"], g["members"], g["borrowers"], g["savings_balance"]) for g in report["by_group"]] == [
-        ("QH-01", 1, 1, 700_000), ("VN-01", 0, 0, 0),
+        ("QH-01", 1, 1, 700_000),
+        ("VN-01", 0, 0, 0),
     ]
     report = district_figures(D(2020, 5, 1), by_group=True)
     assert [(g["code"], g["members"], g["borrowers"], g["savings_balance"]) for g in report["by_group"]] == [
-        ("QH-01", 0, 0, 0), ("VN-01", 1, 1, 700_000),
+        ("QH-01", 0, 0, 0),
+        ("VN-01", 1, 1, 700_000),
     ]
     assert row(report["by_commune"], "VN")["outstanding"] == 12_000_000
     assert row(report["by_commune"], "QH")["outstanding"] == 0
@@ -72,8 +76,14 @@ def test_member_moving_between_groups(member, group, group2, poor, staff, hnd, h
 
 
 def test_dissolved_group(group, poor, staff, hnd, commune):
-    group3 = group_create(code="QH-02", name="Tổ Quán Hàu 2", commune=commune, association=hnd,
-                          founded_on=D(2016, 1, 1), acting_user=staff)
+    group3 = group_create(
+        code="QH-02",
+        name="Tổ Quán Hàu 2",
+        commune=commune,
+        association=hnd,
+        founded_on=D(2016, 1, 1),
+        acting_user=staff,
+    )
     member3 = new_member("044000000003", commune, staff, group=group3)
     disburse(member3, poor, staff, "C1", installments=LATE_DUE)
     savings_deposit(member=member3, amount=1_000_000, value_date=D(2020, 1, 5), acting_user=staff)
@@ -105,13 +115,22 @@ def test_dissolved_group(group, poor, staff, hnd, commune):
 def test_direct_loan_belongs_to_the_commune_and_no_association(member, poor, staff, commune2):
     disburse(member, poor, staff, "D1", installments=LATE_DUE)  # entrusted, QH, HND
     outsider = new_member("044000000004", commune2, staff)  # in no group
-    disburse(outsider, poor, staff, "D2", amount=10_000_000, channel=Channel.DIRECT,
-             installments=[(D(2020, 6, 30), 10_000_000)])
+    disburse(
+        outsider,
+        poor,
+        staff,
+        "D2",
+        amount=10_000_000,
+        channel=Channel.DIRECT,
+        installments=[(D(2020, 6, 30), 10_000_000)],
+    )
 
     at = district_figures(D(2020, 7, 1))
     p = at["portfolio"]
     assert (p["outstanding"], p["entrusted_outstanding"], p["direct_outstanding"]) == (
-        22_000_000, 12_000_000, 10_000_000,
+        22_000_000,
+        12_000_000,
+        10_000_000,
     )
     assert p["entrusted_share"] == 0.545455  # 12 / 22 = 0,5454545… → 0,545455
     assert (p["overdue"], p["entrusted_overdue"], p["entrusted_overdue_ratio"]) == (10_000_000, 0, 0.0)
@@ -119,7 +138,10 @@ def test_direct_loan_belongs_to_the_commune_and_no_association(member, poor, sta
     assert sum(r["outstanding"] for r in at["by_association"]) == 12_000_000
     vn = row(at["by_commune"], "VN")
     assert (vn["outstanding"], vn["entrusted_outstanding"], vn["overdue"], vn["borrowers"]) == (
-        10_000_000, 0, 10_000_000, 1,
+        10_000_000,
+        0,
+        10_000_000,
+        1,
     )
     assert (p["loans"], p["borrowers"]) == (2, 2)
 
@@ -131,15 +153,19 @@ def test_year_start_change_per_association(member, group, group2, poor, staff, h
     m2 = new_member("044000000005", commune, staff, group=group)
     disburse(m2, poor, staff, "Y2", amount=3_000_000, on=D(2020, 3, 1), installments=[(D(2021, 3, 1), 3_000_000)])
     # CCB: a group founded in 2020 with a 2.000.000 loan; HPN: nothing.
-    group3 = group_create(code="QH-03", name="Tổ CCB", commune=commune, association=ccb,
-                          founded_on=D(2020, 1, 15), acting_user=staff)
+    group3 = group_create(
+        code="QH-03", name="Tổ CCB", commune=commune, association=ccb, founded_on=D(2020, 1, 15), acting_user=staff
+    )
     m3 = new_member("044000000006", commune, staff, group=group3, joined_on=D(2020, 1, 15))
     disburse(m3, poor, staff, "Y3", amount=2_000_000, on=D(2020, 2, 1), installments=[(D(2021, 2, 1), 2_000_000)])
 
     at = district_figures(D(2020, 6, 30))["by_association"]
     # HND: 8.000.000 + 3.000.000 − 12.000.000 = −1.000.000; CCB: 2.000.000 − 0.
     assert [(r["code"], r["outstanding"], r["change_since_year_start"]) for r in at] == [
-        ("HND", 11_000_000, -1_000_000), ("HPN", 0, 0), ("CCB", 2_000_000, 2_000_000), ("DTN", 0, 0),
+        ("HND", 11_000_000, -1_000_000),
+        ("HPN", 0, 0),
+        ("CCB", 2_000_000, 2_000_000),
+        ("DTN", 0, 0),
     ]
     qh = row(district_figures(D(2020, 6, 30))["by_commune"], "QH")
     assert qh["change_since_year_start"] == 13_000_000 - 12_000_000

@@ -32,8 +32,16 @@ from .helpers import new_member
 
 D = date
 START = D(2019, 1, 1)
-AS_OF = [D(2019, 6, 30), D(2019, 12, 31), D(2020, 3, 31), D(2020, 6, 30), D(2020, 9, 15), D(2021, 1, 1),
-         D(2021, 6, 30), D(2022, 3, 31)]
+AS_OF = [
+    D(2019, 6, 30),
+    D(2019, 12, 31),
+    D(2020, 3, 31),
+    D(2020, 6, 30),
+    D(2020, 9, 15),
+    D(2021, 1, 1),
+    D(2021, 6, 30),
+    D(2022, 3, 31),
+]
 PERIODS = ["2019", "2020Q1", "2020-06", "2020Q3", "2021", "2021Q4"]
 
 
@@ -62,16 +70,26 @@ def _build_random_book(rng, *, staff, manager, programs, groups, communes, loans
         first = approved if rng.random() < 0.7 else approved // 2
         term = rng.choice([6, 12, 18, 24, 36])
         loan = loan_disburse(
-            loan_no=f"X{i:03d}", member=member, program=rng.choice(programs), amount=first,
-            approved_amount=approved, disbursed_on=disbursed_on,
+            loan_no=f"X{i:03d}",
+            member=member,
+            program=rng.choice(programs),
+            amount=first,
+            approved_amount=approved,
+            disbursed_on=disbursed_on,
             channel=Channel.DIRECT if direct else Channel.ENTRUSTED,
-            term_months=term, interval_months=rng.choice([i for i in (3, 6, 12) if i <= term]),
+            term_months=term,
+            interval_months=rng.choice([i for i in (3, 6, 12) if i <= term]),
             acting_user=staff,
         )
         created.append(loan)
         if first < approved:
-            _try(loan_tranche_disburse, loan=loan, amount=approved - first,
-                 value_date=_day(rng, disbursed_on, disbursed_on + timedelta(days=200)), acting_user=staff)
+            _try(
+                loan_tranche_disburse,
+                loan=loan,
+                amount=approved - first,
+                value_date=_day(rng, disbursed_on, disbursed_on + timedelta(days=200)),
+                acting_user=staff,
+            )
         installments = list(loan.installments.order_by("due_on"))
         for _ in range(rng.randrange(0, 9)):
             op = rng.random()
@@ -80,18 +98,34 @@ def _build_random_book(rng, *, staff, manager, programs, groups, communes, loans
             if op < 0.35:
                 _try(repayment_post, loan=loan, amount=amount, value_date=day, acting_user=staff)
             elif op < 0.50:
-                _try(interest_payment_post, loan=loan, amount=rng.randrange(1, 400) * 1_000, value_date=day,
-                     acting_user=staff)
+                _try(
+                    interest_payment_post,
+                    loan=loan,
+                    amount=rng.randrange(1, 400) * 1_000,
+                    value_date=day,
+                    acting_user=staff,
+                )
             elif op < 0.58:
                 _try(write_off_post, loan=loan, amount=amount, value_date=day, acting_user=staff)
             elif op < 0.63:
-                _try(write_off_post, loan=loan, amount=rng.randrange(1, 100) * 1_000, value_date=day,
-                     interest=True, acting_user=staff)
+                _try(
+                    write_off_post,
+                    loan=loan,
+                    amount=rng.randrange(1, 100) * 1_000,
+                    value_date=day,
+                    interest=True,
+                    acting_user=staff,
+                )
             elif op < 0.78:
                 inst = rng.choice(installments)
-                _try(loan_extend, loan=loan, due_on=inst.due_on,
-                     new_due_on=inst.due_on + timedelta(days=rng.randrange(30, 400)),
-                     decided_on=_day(rng, disbursed_on, inst.due_on + timedelta(days=60)), acting_user=staff)
+                _try(
+                    loan_extend,
+                    loan=loan,
+                    due_on=inst.due_on,
+                    new_due_on=inst.due_on + timedelta(days=rng.randrange(30, 400)),
+                    decided_on=_day(rng, disbursed_on, inst.due_on + timedelta(days=60)),
+                    acting_user=staff,
+                )
             elif op < 0.90:
                 ends = day + timedelta(days=rng.randrange(20, 300)) if rng.random() < 0.5 else None
                 _try(loan_freeze, loan=loan, amount=amount, effective_on=day, ends_on=ends, acting_user=staff)
@@ -107,12 +141,21 @@ def _build_random_book(rng, *, staff, manager, programs, groups, communes, loans
                     _try(reversal_approve, request=request, acting_user=manager)
         for freeze in Freeze.objects.filter(loan=loan, ends_on__isnull=True):
             if rng.random() < 0.5:
-                _try(freeze_end, freeze=freeze, ends_on=freeze.effective_on + timedelta(days=rng.randrange(10, 300)),
-                     acting_user=staff)
+                _try(
+                    freeze_end,
+                    freeze=freeze,
+                    ends_on=freeze.effective_on + timedelta(days=rng.randrange(10, 300)),
+                    acting_user=staff,
+                )
         if group is not None and rng.random() < 0.3:
             others = [g for g in groups if g.pk != group.pk]
-            _try(member_move, member=member, group=rng.choice(others), moved_on=_day(rng, START, D(2021, 12, 31)),
-                 acting_user=staff)
+            _try(
+                member_move,
+                member=member,
+                group=rng.choice(others),
+                moved_on=_day(rng, START, D(2021, 12, 31)),
+                acting_user=staff,
+            )
     return created
 
 
@@ -144,9 +187,7 @@ def _association_at(loan, day):
     """The reference attribution, through the organization's own selectors."""
     if loan.channel != Channel.ENTRUSTED:
         return None
-    membership = (
-        Membership.objects.filter(member=loan.member, joined_on__lte=day).order_by("-joined_on").first()
-    )
+    membership = Membership.objects.filter(member=loan.member, joined_on__lte=day).order_by("-joined_on").first()
     if membership is None:
         return None
     association = association_of_group_on(membership.group, day)
@@ -154,15 +195,26 @@ def _association_at(loan, day):
 
 
 @pytest.mark.django_db
-def test_sql_figures_match_the_loan_book(staff, manager, poor, installment_program, commune, commune2, hnd, hpn,
-                                         ccb, group, group2):
+def test_sql_figures_match_the_loan_book(
+    staff, manager, poor, installment_program, commune, commune2, hnd, hpn, ccb, group, group2
+):
     rng = random.Random(20200331)
-    group3 = group_create(code="VN-02", name="Tổ Vạn Ninh 2", commune=commune2, association=ccb,
-                          founded_on=D(2016, 6, 1), acting_user=staff)
+    group3 = group_create(
+        code="VN-02",
+        name="Tổ Vạn Ninh 2",
+        commune=commune2,
+        association=ccb,
+        founded_on=D(2016, 6, 1),
+        acting_user=staff,
+    )
     group_transfer(group=group3, association=hnd, effective_on=D(2020, 4, 1), acting_user=staff)
     loans = _build_random_book(
-        rng, staff=staff, manager=manager, programs=[poor, installment_program],
-        groups=[group, group2, group3], communes=[commune, commune2],
+        rng,
+        staff=staff,
+        manager=manager,
+        programs=[poor, installment_program],
+        groups=[group, group2, group3],
+        communes=[commune, commune2],
     )
     today = timezone.localdate()
     books = {loan.pk: loan_book(loan) for loan in loans}

@@ -27,31 +27,88 @@ D = date
 FORMAT_DOC = Path("/work/shared/formats/district-report.md")
 
 PERIOD_KEYS = [
-    "label", "start", "end", "disbursed", "principal_repaid", "principal_written_off", "principal_due",
-    "principal_collected_of_due", "principal_collection_rate", "interest_billed", "interest_paid",
-    "interest_applied_current", "interest_collection_rate", "interest_arrears_start",
-    "interest_applied_arrears", "arrears_recovery_rate", "interest_arrears_end",
+    "label",
+    "start",
+    "end",
+    "disbursed",
+    "principal_repaid",
+    "principal_written_off",
+    "principal_due",
+    "principal_collected_of_due",
+    "principal_collection_rate",
+    "interest_billed",
+    "interest_paid",
+    "interest_applied_current",
+    "interest_collection_rate",
+    "interest_arrears_start",
+    "interest_applied_arrears",
+    "arrears_recovery_rate",
+    "interest_arrears_end",
 ]
 KEYS = {
     "top": ["as_of", "portfolio", "by_association", "by_commune", "by_program", "by_group", "period"],
     "portfolio": [
-        "outstanding", "entrusted_outstanding", "direct_outstanding", "entrusted_share",
-        "outstanding_year_start", "entrusted_outstanding_year_start", "entrusted_change_since_year_start",
-        "overdue", "overdue_ratio", "entrusted_overdue", "entrusted_overdue_ratio", "frozen",
-        "interest_arrears", "loans", "borrowers", "groups", "savings_balance", "groups_with_savings",
+        "outstanding",
+        "entrusted_outstanding",
+        "direct_outstanding",
+        "entrusted_share",
+        "outstanding_year_start",
+        "entrusted_outstanding_year_start",
+        "entrusted_change_since_year_start",
+        "overdue",
+        "overdue_ratio",
+        "entrusted_overdue",
+        "entrusted_overdue_ratio",
+        "frozen",
+        "interest_arrears",
+        "loans",
+        "borrowers",
+        "groups",
+        "savings_balance",
+        "groups_with_savings",
     ],
     "by_association": [
-        "code", "name", "outstanding", "change_since_year_start", "overdue", "overdue_ratio", "frozen",
-        "interest_arrears", "loans", "borrowers", "groups", "savings_balance", "groups_with_savings", "period",
+        "code",
+        "name",
+        "outstanding",
+        "change_since_year_start",
+        "overdue",
+        "overdue_ratio",
+        "frozen",
+        "interest_arrears",
+        "loans",
+        "borrowers",
+        "groups",
+        "savings_balance",
+        "groups_with_savings",
+        "period",
     ],
     "by_commune": [
-        "code", "name", "outstanding", "entrusted_outstanding", "change_since_year_start", "overdue",
-        "overdue_ratio", "frozen", "interest_arrears", "loans", "borrowers", "groups", "savings_balance",
-        "groups_with_savings", "period",
+        "code",
+        "name",
+        "outstanding",
+        "entrusted_outstanding",
+        "change_since_year_start",
+        "overdue",
+        "overdue_ratio",
+        "frozen",
+        "interest_arrears",
+        "loans",
+        "borrowers",
+        "groups",
+        "savings_balance",
+        "groups_with_savings",
+        "period",
     ],
     "by_program": ["code", "name", "outstanding", "overdue", "frozen", "loans", "borrowers", "period"],
     "by_group": [
-        "code", "commune_code", "association_code", "outstanding", "overdue", "members", "borrowers",
+        "code",
+        "commune_code",
+        "association_code",
+        "outstanding",
+        "overdue",
+        "members",
+        "borrowers",
         "savings_balance",
     ],
     "period": PERIOD_KEYS,
@@ -150,7 +207,11 @@ def test_bad_arguments_exit_2_with_one_line(args):
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "vbsp_district.settings.test"}
     result = subprocess.run(
         [sys.executable, "manage.py", "district_report", *args],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stdout == ""
@@ -168,8 +229,14 @@ def test_bad_arguments_through_call_command():
 def _add_loans(n, start, commune, group, poor, staff):
     for i in range(start, start + n):
         m = new_member(f"0460000{i:05d}", commune, staff, group=group)
-        loan = disburse(m, poor, staff, f"Q{i:03d}", amount=2_000_000 + i * 100_000,
-                        installments=[(D(2020, 2, 20), 1_000_000), (D(2020, 8, 20), 1_000_000 + i * 100_000)])
+        loan = disburse(
+            m,
+            poor,
+            staff,
+            f"Q{i:03d}",
+            amount=2_000_000 + i * 100_000,
+            installments=[(D(2020, 2, 20), 1_000_000), (D(2020, 8, 20), 1_000_000 + i * 100_000)],
+        )
         repayment_post(loan=loan, amount=500_000, value_date=D(2020, 2, 20), acting_user=staff)
 
 

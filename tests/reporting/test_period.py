@@ -11,8 +11,12 @@ from reporting.periods import Period
 from .helpers import disburse, figures_of, new_member
 
 D = date
-QUARTERS = [(D(2020, 3, 31), 3_000_000), (D(2020, 6, 30), 3_000_000), (D(2020, 9, 30), 3_000_000),
-            (D(2020, 12, 31), 3_000_000)]
+QUARTERS = [
+    (D(2020, 3, 31), 3_000_000),
+    (D(2020, 6, 30), 3_000_000),
+    (D(2020, 9, 30), 3_000_000),
+    (D(2020, 12, 31), 3_000_000),
+]
 
 
 def period_of(label, as_of=None):
@@ -69,7 +73,9 @@ def test_waterfall_with_prepayment_and_write_off(member, poor, staff):
     assert (q3["principal_repaid"], q3["principal_written_off"], q3["disbursed"]) == (0, 1_500_000, 0)
     year = period_of("2020")
     assert (year["disbursed"], year["principal_repaid"], year["principal_written_off"]) == (
-        12_000_000, 9_000_000, 1_500_000,
+        12_000_000,
+        9_000_000,
+        1_500_000,
     )
 
     # The period's figures do not depend on --as-of, nor the stock figures on --period
@@ -81,8 +87,7 @@ def test_waterfall_with_prepayment_and_write_off(member, poor, staff):
 
 
 def test_same_day_repayment_goes_before_the_write_off(member, poor, staff):
-    loan = disburse(member, poor, staff, "P2",
-                    installments=[(D(2020, 3, 31), 6_000_000), (D(2020, 6, 30), 6_000_000)])
+    loan = disburse(member, poor, staff, "P2", installments=[(D(2020, 3, 31), 6_000_000), (D(2020, 6, 30), 6_000_000)])
     # Posted write-off first, repayment second, both dated 31/03: the repayment still
     # covers the first installment [0; 6M), the write-off the second [6M; 12M).
     write_off_post(loan=loan, amount=6_000_000, value_date=D(2020, 3, 31), acting_user=staff)
@@ -94,22 +99,22 @@ def test_same_day_repayment_goes_before_the_write_off(member, poor, staff):
 
 
 def test_extension_moves_an_installment_between_periods(member, poor, staff):
-    loan = disburse(member, poor, staff, "P3",
-                    installments=[(D(2020, 3, 31), 6_000_000), (D(2020, 6, 30), 6_000_000)])
+    loan = disburse(member, poor, staff, "P3", installments=[(D(2020, 3, 31), 6_000_000), (D(2020, 6, 30), 6_000_000)])
     # Decided 20/03: the 31/03 installment falls due on 31/05 in the schedule at 31/03.
-    loan_extend(loan=loan, due_on=D(2020, 3, 31), new_due_on=D(2020, 5, 31), decided_on=D(2020, 3, 20),
-                acting_user=staff)
+    loan_extend(
+        loan=loan, due_on=D(2020, 3, 31), new_due_on=D(2020, 5, 31), decided_on=D(2020, 3, 20), acting_user=staff
+    )
     repayment_post(loan=loan, amount=6_000_000, value_date=D(2020, 5, 31), acting_user=staff)
     assert figures_of(loan, D(2020, 3, 31), "2020Q1")["principal_due"] == 0
     q2 = figures_of(loan, D(2020, 6, 30), "2020Q2")
     assert (q2["principal_due"], q2["principal_collected_of_due"]) == (12_000_000, 6_000_000)
 
-    other = disburse(member, poor, staff, "P4",
-                     installments=[(D(2020, 3, 31), 6_000_000), (D(2020, 6, 30), 6_000_000)])
+    other = disburse(member, poor, staff, "P4", installments=[(D(2020, 3, 31), 6_000_000), (D(2020, 6, 30), 6_000_000)])
     # Decided 10/04, after Q1 ended: Q1 still had it due (schedule at 31/03), Q2 does not
     # count it twice: it moved to 31/07 in the schedule at 30/06.
-    loan_extend(loan=other, due_on=D(2020, 3, 31), new_due_on=D(2020, 7, 31), decided_on=D(2020, 4, 10),
-                acting_user=staff)
+    loan_extend(
+        loan=other, due_on=D(2020, 3, 31), new_due_on=D(2020, 7, 31), decided_on=D(2020, 4, 10), acting_user=staff
+    )
     assert figures_of(other, D(2020, 3, 31), "2020Q1")["principal_due"] == 6_000_000
     assert figures_of(other, D(2020, 6, 30), "2020Q2")["principal_due"] == 6_000_000
     # In the schedule at 30/09 the 30/06 installment is [0; 6M), the extended one [6M; 12M).
@@ -145,7 +150,9 @@ def test_interest_applied_current_and_arrears_with_credit_start(member, poor, st
     assert fa["interest_arrears_end"] == 34_400
     fb = figures_of(b, D(2020, 6, 30), "2020Q2")
     assert (fb["interest_applied_current"], fb["interest_arrears_start"], fb["interest_applied_arrears"]) == (
-        146_000, 0, 0,
+        146_000,
+        0,
+        0,
     )
     # B at 30/06: 356.400 − 300.000 = 56.400.
     assert fb["interest_arrears_end"] == 56_400

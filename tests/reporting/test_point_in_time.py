@@ -26,8 +26,14 @@ def report(as_of, period=None):
 
 def test_closed_and_written_off_loans_still_count_at_earlier_dates(member, poor, staff, commune, group):
     repaid = disburse(member, poor, staff, "C1")
-    written_off = disburse(new_member("044000000011", commune, staff, group=group), poor, staff, "C2",
-                           amount=5_000_000, installments=[(D(2020, 6, 30), 5_000_000)])
+    written_off = disburse(
+        new_member("044000000011", commune, staff, group=group),
+        poor,
+        staff,
+        "C2",
+        amount=5_000_000,
+        installments=[(D(2020, 6, 30), 5_000_000)],
+    )
     repayment_post(loan=repaid, amount=12_000_000, value_date=D(2020, 9, 1), acting_user=staff)
     write_off_post(loan=written_off, amount=5_000_000, value_date=D(2020, 9, 1), acting_user=staff)
 
@@ -38,8 +44,7 @@ def test_closed_and_written_off_loans_still_count_at_earlier_dates(member, poor,
 
 
 def test_a_later_posting_changes_no_figure_at_an_earlier_date(member, poor, staff, commune, group):
-    loan = disburse(member, poor, staff, "L1", installments=[(D(2020, 6, 30), 6_000_000),
-                                                              (D(2020, 12, 31), 6_000_000)])
+    loan = disburse(member, poor, staff, "L1", installments=[(D(2020, 6, 30), 6_000_000), (D(2020, 12, 31), 6_000_000)])
     other = disburse(new_member("044000000012", commune, staff, group=group), poor, staff, "L2")
     repayment_post(loan=loan, amount=1_000_000, value_date=D(2020, 5, 5), acting_user=staff)
     savings_deposit(member=member, amount=500_000, value_date=D(2020, 4, 1), acting_user=staff)
@@ -51,8 +56,9 @@ def test_a_later_posting_changes_no_figure_at_an_earlier_date(member, poor, staf
     interest_payment_post(loan=loan, amount=300_000, value_date=D(2020, 7, 20), acting_user=staff)
     write_off_post(loan=other, amount=2_000_000, value_date=D(2020, 8, 1), acting_user=staff)
     write_off_post(loan=other, amount=50_000, value_date=D(2020, 8, 1), interest=True, acting_user=staff)
-    loan_extend(loan=loan, due_on=D(2020, 12, 31), new_due_on=D(2021, 6, 30), decided_on=D(2020, 8, 15),
-                acting_user=staff)
+    loan_extend(
+        loan=loan, due_on=D(2020, 12, 31), new_due_on=D(2021, 6, 30), decided_on=D(2020, 8, 15), acting_user=staff
+    )
     loan_freeze(loan=other, amount=1_000_000, effective_on=D(2020, 9, 1), acting_user=staff)
     savings_deposit(member=member, amount=700_000, value_date=D(2020, 9, 1), acting_user=staff)
 
@@ -70,8 +76,7 @@ def test_overdue_at_a_past_date_does_not_drop_after_a_later_payment(member, poor
 
 
 def test_a_reversal_restores_every_figure_exactly(member, poor, staff, manager, commune, group):
-    loan = disburse(member, poor, staff, "V1", installments=[(D(2020, 6, 30), 6_000_000),
-                                                              (D(2020, 12, 31), 6_000_000)])
+    loan = disburse(member, poor, staff, "V1", installments=[(D(2020, 6, 30), 6_000_000), (D(2020, 12, 31), 6_000_000)])
     repayment_post(loan=loan, amount=2_000_000, value_date=D(2020, 3, 10), acting_user=staff)
     original = {
         "q3": report(D(2020, 9, 30), "2020Q3"),

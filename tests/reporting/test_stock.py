@@ -36,7 +36,10 @@ def test_maturity_rule_before_on_and_after_the_due_date(member, poor, staff):
 
 def test_installment_rule_before_on_and_after_each_due_date(member, installment_program, staff):
     loan = disburse(
-        member, installment_program, staff, "K1",
+        member,
+        installment_program,
+        staff,
+        "K1",
         installments=[(D(2020, 3, 31), 4_000_000), (D(2020, 6, 30), 4_000_000), (D(2020, 9, 30), 4_000_000)],
     )
     repayment_post(loan=loan, amount=3_000_000, value_date=D(2020, 3, 31), acting_user=staff)
@@ -59,12 +62,16 @@ def test_installment_rule_before_on_and_after_each_due_date(member, installment_
 
 def test_installment_rule_with_an_extension_and_a_freeze(member, installment_program, staff):
     loan = disburse(
-        member, installment_program, staff, "K2",
+        member,
+        installment_program,
+        staff,
+        "K2",
         installments=[(D(2020, 3, 31), 4_000_000), (D(2020, 6, 30), 8_000_000)],
     )
     # The 30/06 installment is moved to 31/08, decided on 20/06 (before it fell due).
-    loan_extend(loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 8, 31), decided_on=D(2020, 6, 20),
-                acting_user=staff)
+    loan_extend(
+        loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 8, 31), decided_on=D(2020, 6, 20), acting_user=staff
+    )
     assert figures_of(loan, D(2020, 7, 1))["overdue"] == 4_000_000  # only the 31/03 one
     # 3.000.000 frozen from 01/08: 4.000.000 − 0 − 3.000.000 = 1.000.000.
     loan_freeze(loan=loan, amount=3_000_000, effective_on=D(2020, 8, 1), acting_user=staff)
@@ -77,8 +84,9 @@ def test_installment_rule_with_an_extension_and_a_freeze(member, installment_pro
 
 def test_extension_decided_before_the_due_date(member, poor, staff):
     loan = disburse(member, poor, staff, "E1")
-    loan_extend(loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 12, 31), decided_on=D(2020, 6, 15),
-                acting_user=staff)
+    loan_extend(
+        loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 12, 31), decided_on=D(2020, 6, 15), acting_user=staff
+    )
     assert figures_of(loan, D(2020, 6, 14))["maturity"] == D(2020, 6, 30)  # not decided yet
     assert figures_of(loan, D(2020, 6, 15))["maturity"] == D(2020, 12, 31)
     assert figures_of(loan, D(2020, 7, 1))["overdue"] == 0
@@ -88,8 +96,9 @@ def test_extension_decided_before_the_due_date(member, poor, staff):
 
 def test_extension_decided_after_the_due_date(member, poor, staff):
     loan = disburse(member, poor, staff, "E2")
-    loan_extend(loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 12, 31), decided_on=D(2020, 7, 15),
-                acting_user=staff)
+    loan_extend(
+        loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 12, 31), decided_on=D(2020, 7, 15), acting_user=staff
+    )
     # Overdue from 01/07 until the decision on 15/07, which does not rewrite those days.
     assert figures_of(loan, D(2020, 7, 1))["overdue"] == 12_000_000
     assert figures_of(loan, D(2020, 7, 14))["overdue"] == 12_000_000
@@ -100,8 +109,7 @@ def test_extension_decided_after_the_due_date(member, poor, staff):
 
 def test_freeze_with_an_end_and_without_one(member, poor, staff):
     loan = disburse(member, poor, staff, "F1")  # overdue from 01/07/2020 under the maturity rule
-    loan_freeze(loan=loan, amount=5_000_000, effective_on=D(2020, 8, 1), ends_on=D(2020, 10, 1),
-                acting_user=staff)
+    loan_freeze(loan=loan, amount=5_000_000, effective_on=D(2020, 8, 1), ends_on=D(2020, 10, 1), acting_user=staff)
     open_freeze = loan_freeze(loan=loan, amount=2_000_000, effective_on=D(2020, 11, 1), acting_user=staff)
 
     def at(day):

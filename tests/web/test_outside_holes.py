@@ -320,8 +320,7 @@ def test_a_sheet_over_the_size_bound_is_refused(tmp_path, staff, monkeypatch):
 
 def test_a_sheet_claiming_columns_to_xfd_is_read_quickly_and_listed_briefly(tmp_path, as_user, book):
     rows = b"".join(
-        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>C%d</t></is></c><c r="XFD%d"><v>1</v></c></row>'
-        % (n, n, n, n)
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>C%d</t></is></c><c r="XFD%d"><v>1</v></c></row>' % (n, n, n, n)
         for n in range(2, 10_002)
     )
     xml = SHEET_HEAD + SHEET_OPEN + HEADER_ROW + rows + SHEET_CLOSE
@@ -363,7 +362,10 @@ def test_a_damaged_sheet_is_one_message_naming_it(tmp_path, xml, as_user, book):
     before = row_counts()
     with pytest.raises(CommandError) as refused:  # manage.py prints it on one line, exit status 1
         call_command("import_workbook", str(path))
-    assert str(refused.value) == "Không đọc được trang Communes của tệp bad.xlsx: trang bị hỏng hoặc không đúng định dạng Excel."
+    assert (
+        str(refused.value)
+        == "Không đọc được trang Communes của tệp bad.xlsx: trang bị hỏng hoặc không đúng định dạng Excel."
+    )
     response = as_user("manager").post(
         reverse("workbook_import"), {"file": SimpleUploadedFile("bad.xlsx", path.read_bytes())}
     )
