@@ -6,12 +6,13 @@ set-based reports are tested against.
 """
 
 from bisect import bisect_right
-from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 from functools import lru_cache
 from itertools import accumulate
+
+from vbsp_district.months import day_in_month, months_between
 
 DAY = timedelta(days=1)
 MAX_DATE = date(9999, 12, 31)
@@ -91,14 +92,7 @@ class _Series:
 @lru_cache(maxsize=8192)
 def billing_day(year: int, month: int, transaction_day: int) -> date:
     """The commune's transaction day in a month, clipped to the month's last day."""
-    return date(year, month, min(transaction_day, monthrange(year, month)[1]))
-
-
-def _months(start: date, end: date):
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        yield y, m
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return day_in_month(year, month, transaction_day)
 
 
 class LoanBook:
@@ -210,7 +204,7 @@ class LoanBook:
         start = self.first_disbursed_on
         if start is None or through <= start:
             return []
-        days = {billing_day(y, m, self.facts.transaction_day) for y, m in _months(start, through)}
+        days = {billing_day(y, m, self.facts.transaction_day) for y, m in months_between(start, through)}
         days.update(self.closing_days())
         return sorted(d for d in days if start < d <= through)
 

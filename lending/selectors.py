@@ -11,7 +11,6 @@ from .models import (
     Extension,
     Freeze,
     Installment,
-    InterestBill,
     LoanProgram,
     LoanTransaction,
     ProgramRate,
@@ -59,20 +58,6 @@ def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
 
 def loan_book(loan, **kwargs) -> LoanBook:
     return LoanBook(loan_facts(loan, **kwargs))
-
-
-def loan_interest_balance(loan, *, as_of: date) -> int:
-    """Interest arrears (> 0) or credit (< 0) of a loan at the end of `as_of`."""
-    billed = InterestBill.objects.filter(loan=loan, billed_on__lte=as_of).aggregate(s=Sum("amount"))["s"] or 0
-    settled = (
-        effective_loan_transactions(
-            loan=loan,
-            kind__in=[Kind.INTEREST, Kind.INTEREST_WRITE_OFF],
-            value_date__lte=as_of,
-        ).aggregate(s=Sum("amount"))["s"]
-        or 0
-    )
-    return billed - settled
 
 
 def member_savings_balance(member, *, as_of: date) -> int:

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from django.db.models import Case, F, IntegerField, Q, Sum, When
 
 from groups.models import Commune, Membership, SavingsGroup
+from vbsp_district.months import month_add
 
 from .engine import LoanBook, billing_day
 from .models import Channel, InterestBill, Loan, SavingsTransaction
@@ -46,8 +47,7 @@ def next_transaction_day(commune: Commune, today: date) -> date:
     day = transaction_day_in(commune, today.year, today.month)
     if day >= today:
         return day
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return transaction_day_in(commune, year, month)
+    return transaction_day_in(commune, *month_add(today.year, today.month, 1))
 
 
 @dataclass

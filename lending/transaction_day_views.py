@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from groups.models import Commune
 from vbsp_district.forms import VNDateField
 from vbsp_district.money import vn_date, vnd
+from vbsp_district.months import month_add
 
 from .services.transaction_day import SheetRefused, transaction_day_post
 from .transaction_day import groups_active_on, next_transaction_day, transaction_day_in, transaction_day_sheets
@@ -46,8 +47,7 @@ def _sheet_url(commune: Commune, day: date) -> str:
 
 
 def _month_step(commune: Commune, day: date, months: int) -> date:
-    y, m = divmod(day.month - 1 + months, 12)
-    return transaction_day_in(commune, day.year + y, m + 1)
+    return transaction_day_in(commune, *month_add(day.year, day.month, months))
 
 
 @require_safe

@@ -1,9 +1,10 @@
 """Reporting periods: a month, a quarter or a year, written '2020-03', '2020Q1', '2020'."""
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from vbsp_district.months import month_end
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
@@ -20,14 +21,14 @@ class Period:
 
     @classmethod
     def month(cls, year: int, month: int) -> "Period":
-        return cls(f"{year:04d}-{month:02d}", date(year, month, 1), date(year, month, monthrange(year, month)[1]))
+        return cls(f"{year:04d}-{month:02d}", date(year, month, 1), month_end(year, month))
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> "Period":
         if quarter not in (1, 2, 3, 4):
             raise ValueError(f"Quý {quarter} không hợp lệ (phải từ 1 đến 4).")
         last = 3 * quarter
-        return cls(f"{year:04d}Q{quarter}", date(year, last - 2, 1), date(year, last, monthrange(year, last)[1]))
+        return cls(f"{year:04d}Q{quarter}", date(year, last - 2, 1), month_end(year, last))
 
     @classmethod
     def year(cls, year: int) -> "Period":

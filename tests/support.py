@@ -65,3 +65,17 @@ def disburse(
         acting_user=user,
         **kwargs,
     )
+
+
+def loan_interest_balance(loan, *, as_of: date) -> int:
+    """Interest arrears (> 0) or credit (< 0) at the end of `as_of`, from the stored bills:
+    what the bills cache says, to check against the engine."""
+    from django.db.models import Sum
+
+    from lending.models import LoanTransaction
+    from lending.selectors import effective_loan_transactions
+
+    billed = InterestBill.objects.filter(loan=loan, billed_on__lte=as_of).aggregate(s=Sum("amount"))["s"] or 0
+    kinds = [LoanTransaction.Kind.INTEREST, LoanTransaction.Kind.INTEREST_WRITE_OFF]
+    paid = effective_loan_transactions(loan=loan, kind__in=kinds, value_date__lte=as_of).aggregate(s=Sum("amount"))
+    return billed - (paid["s"] or 0)

@@ -17,10 +17,6 @@ def is_manager(user) -> bool:
     return user_role(user) == Role.MANAGER
 
 
-def is_staff_or_manager(user) -> bool:
-    return user_role(user) in (Role.STAFF, Role.MANAGER)
-
-
 def require_manager(user, field: str = "acting_user"):
     if not is_manager(user):
         refuse(field, "Chỉ lãnh đạo phòng giao dịch được thực hiện thao tác này.")

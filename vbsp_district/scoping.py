@@ -55,10 +55,6 @@ class Scope:
     def sees_everything(self) -> bool:
         return self.role in (Role.STAFF, Role.MANAGER, Role.ADMIN)
 
-    @property
-    def can_sign_in(self) -> bool:
-        return self.role is not None
-
     # -- what the user may see ------------------------------------------------------------
     def communes(self, qs=None):
         from groups.models import Commune

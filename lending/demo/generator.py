@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from lending.engine import LoanBook, LoanFacts, billing_day
 from lending.services.batch import Row
-from lending.services.disbursement import add_months
+from vbsp_district.months import add_months, month_add
 
 from .district import COMMUNES
 
@@ -348,7 +348,7 @@ class Generator:
                     grace = 60
                 disbursed = self.transaction_day_in(nid, day.year, day.month)
                 if disbursed < first:
-                    disbursed = self.transaction_day_in(nid, *self._next_month(day))
+                    disbursed = self.transaction_day_in(nid, *month_add(day.year, day.month, 1))
                 if disbursed > END:
                     break
                 plan = self.plan_loan(nid, program, "entrusted", disbursed, behaviour, grace=grace)
@@ -375,10 +375,6 @@ class Generator:
         if not any(p.pool == "direct" for p in self.plans):
             self.plans[-1].pool = "direct"
         self.treatments()
-
-    @staticmethod
-    def _next_month(day):
-        return (day.year + (day.month == 12), day.month % 12 + 1)
 
     def _pool_loans(self, pool, start, end, count, program="01", grace=0, association=None):
         members = [
@@ -636,7 +632,7 @@ class Generator:
                         amount = balance // 2 // 10_000 * 10_000
                         self.add("Savings", national_id=nid, value_date=value_date, kind="withdrawal", amount=amount)
                         balance -= amount
-                y, m = self._next_month(date(y, m, 1))
+                y, m = month_add(y, m, 1)
 
     def outreach(self):
         for code, history in self.group_assoc.items():

@@ -1,4 +1,3 @@
-from calendar import monthrange
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -9,6 +8,7 @@ from groups.selectors import membership_on
 from vbsp_district.audit import audit_record
 from vbsp_district.errors import refuse
 from vbsp_district.money import vn_date, vnd
+from vbsp_district.months import add_months
 from vbsp_district.roles import require_poster
 from vbsp_district.text import key_checked
 
@@ -16,13 +16,6 @@ from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
 from ..selectors import effective_loan_transactions, program_rate_on
 from ._checks import check_amount, check_day, check_not_before
 from .interest import interest_bills_rebuild
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clipped to the month's end (31/01 + 1 → 29/02)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def schedule_generate(

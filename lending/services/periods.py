@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from vbsp_district.audit import audit_record
 from vbsp_district.errors import refuse
+from vbsp_district.months import add_months
 from vbsp_district.roles import require_manager
 
 from ..models import ClosedPeriod
-from .disbursement import add_months
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:

@@ -13,7 +13,7 @@ from groups.models import (
     SavingsGroup,
     Training,
 )
-from groups.selectors import association_of_group_on, membership_on, memberships_uncovered
+from groups.selectors import association_of_group_on, membership_on
 from groups.services import (
     commune_create,
     group_create,
@@ -332,7 +332,6 @@ def test_membership_add_and_the_dated_membership(to1, ho_vay, staff):
     # The member is in the group on the day they leave, and not after.
     assert membership_on(ho_vay, date(2019, 12, 31)) == membership
     assert membership_on(ho_vay, date(2020, 1, 1)) is None
-    assert memberships_uncovered(ho_vay, date(2016, 1, 1), None) == date(2020, 1, 1)
 
 
 @pytest.mark.parametrize(

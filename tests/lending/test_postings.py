@@ -5,7 +5,7 @@ import pytest
 
 from groups.services import member_register, membership_add
 from lending.models import LoanTransaction
-from lending.selectors import loan_book, loan_interest_balance
+from lending.selectors import loan_book
 from lending.services import (
     interest_payment_post,
     loan_transaction_post,
@@ -13,6 +13,7 @@ from lending.services import (
     repayment_post,
     write_off_post,
 )
+from tests.support import loan_interest_balance
 from vbsp_district.models import Role
 from vbsp_district.money import vn_date
 

@@ -8,7 +8,6 @@ from lending.models import Loan, LoanTransaction, ReversalRequest, SavingsTransa
 from lending.selectors import (
     effective_loan_transactions,
     loan_book,
-    loan_interest_balance,
     member_savings_balance,
 )
 from lending.services import (
@@ -24,6 +23,7 @@ from lending.services import (
     savings_withdraw,
     write_off_post,
 )
+from tests.support import loan_interest_balance
 from vbsp_district.models import Role
 
 from ..factories import UserFactory

@@ -47,7 +47,7 @@ from lending.models import (
     ProgramRate,
     SavingsTransaction,
 )
-from lending.selectors import loan_book, loan_interest_balance, member_savings_balance
+from lending.selectors import loan_book, member_savings_balance
 from lending.services import (
     freeze_end,
     interest_payment_post,
@@ -66,6 +66,7 @@ from lending.services import (
 from lending.services.batch import BatchRefused
 from lending.workbook import WorkbookUnreadable, workbook_export, workbook_import, workbook_read, workbook_template
 from tests.factories import UserFactory
+from tests.support import loan_interest_balance
 from vbsp_district.models import Role
 
 # The format's table (shared/formats/portfolio-workbook.md); `?` marks an optional column.

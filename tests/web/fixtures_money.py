@@ -11,10 +11,10 @@ from html import unescape
 import pytest
 
 from lending.models import LoanTransaction, SavingsTransaction
-from lending.selectors import loan_book, loan_interest_balance, member_savings_balance
+from lending.selectors import loan_book, member_savings_balance
 from lending.services import interest_payment_post, repayment_post, savings_deposit
 from tests.factories import GroupFactory, MemberFactory, UserFactory
-from tests.support import disburse, row_counts
+from tests.support import disburse, loan_interest_balance, row_counts
 from vbsp_district.models import Role
 
 TOKEN = re.compile(r'name="(?:[\w-]+-)?token" value="([0-9a-f]{32})"')

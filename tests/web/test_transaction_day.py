@@ -22,12 +22,12 @@ from django.utils import timezone
 from groups.models import SavingsGroup
 from groups.services import member_register, membership_add
 from lending.models import Channel, Loan, LoanTransaction, SavingsTransaction
-from lending.selectors import loan_book, loan_interest_balance, member_savings_balance
+from lending.selectors import loan_book, member_savings_balance
 from lending.services import interest_payment_post, repayment_post, savings_deposit
 from lending.services.transaction_day import LoanRow, SavingsRow, SheetRefused, transaction_day_post
 from lending.transaction_day import next_transaction_day, transaction_day_sheets
 from tests.factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
-from tests.support import disburse, row_counts
+from tests.support import disburse, loan_interest_balance, row_counts
 from vbsp_district.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
