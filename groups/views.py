@@ -8,13 +8,13 @@ call and redirects with a message, or shows the form again with the refusal on i
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from vbsp_district.forms import call_service
 from vbsp_district.money import vn_date
+from vbsp_district.roles import deny_unless_poster
 
 from . import services
 from .forms import GroupCreateForm, GroupTransferForm, MeetingRecordForm, MemberMoveForm, MemberRegisterForm
@@ -26,8 +26,7 @@ def poster_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.scope.can_post:
-            raise PermissionDenied
+        deny_unless_poster(request)
         return view(request, *args, **kwargs)
 
     return require_http_methods(["GET", "POST"])(wrapper)

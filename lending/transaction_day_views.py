@@ -8,7 +8,7 @@ nothing. A commune out of the user's scope is a 404.
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,6 +20,7 @@ from groups.models import Commune
 from vbsp_district.forms import VNDateField
 from vbsp_district.money import vn_date, vnd
 from vbsp_district.months import month_add
+from vbsp_district.roles import deny_unless_poster
 
 from .services.transaction_day import SheetRefused, transaction_day_post
 from .transaction_day import groups_active_on, next_transaction_day, transaction_day_in, transaction_day_sheets
@@ -133,8 +134,7 @@ def transaction_day_sheet(request, commune_code: str, day: str):
         sheets = transaction_day_sheets(commune=commune, on=day, scope=request.scope)
         return render(request, "lending/transaction_day/sheet.html", _context(request, commune, day, sheets))
 
-    if not request.scope.can_post:
-        raise PermissionDenied("Chỉ cán bộ tín dụng và lãnh đạo phòng giao dịch được ghi sổ.")
+    deny_unless_poster(request)
     group = get_object_or_404(groups_active_on(commune, day, request.scope), code=request.POST.get("group", ""))
     (sheet,) = transaction_day_sheets(commune=commune, on=day, scope=request.scope, group_ids=[group.pk])
     form = GroupSheetForm(sheet, request.POST)

@@ -1,7 +1,21 @@
-"""Roles: who may do what. The scoping of reads lives beside it in `scoping.py`."""
+"""Roles: who may do what, the one place that says it. The scoping of reads lives beside
+it in `scoping.py`.
+
+Posting (groups, members, loans, money) is for branch staff and managers; approving
+reversals, closing periods and importing workbooks for managers. Services check the
+acting user (`require_poster`, `require_manager`: None is the system itself, as in the
+commands); pages check the request (`deny_unless_poster`, `deny_unless_manager`), and
+both ask `may_post` / `is_manager`.
+"""
+
+from django.core.exceptions import PermissionDenied
 
 from .errors import refuse
 from .models import Role
+
+POSTING_ROLES = (Role.STAFF, Role.MANAGER)
+POSTERS_ONLY = "Chỉ cán bộ tín dụng và lãnh đạo phòng giao dịch được ghi sổ."
+MANAGERS_ONLY = "Chỉ lãnh đạo phòng giao dịch được thực hiện thao tác này."
 
 
 def user_role(user) -> str | None:
@@ -13,16 +27,36 @@ def user_role(user) -> str | None:
     return Role.ADMIN if user.is_superuser else None
 
 
+def role_may_post(role: str | None) -> bool:
+    return role in POSTING_ROLES
+
+
+def may_post(user) -> bool:
+    """Branch staff and managers post; officers, administrators and others do not."""
+    return role_may_post(user_role(user))
+
+
 def is_manager(user) -> bool:
     return user_role(user) == Role.MANAGER
 
 
 def require_manager(user, field: str = "acting_user"):
     if not is_manager(user):
-        refuse(field, "Chỉ lãnh đạo phòng giao dịch được thực hiện thao tác này.")
+        refuse(field, MANAGERS_ONLY)
 
 
 def require_poster(user, field: str = "acting_user"):
-    """Only branch staff and managers post money (never association officers)."""
-    if user is not None and user_role(user) not in (Role.STAFF, Role.MANAGER, Role.ADMIN):
+    """A service's check of its acting user (None: the system, in a command)."""
+    if user is not None and not may_post(user):
         refuse(field, "Bạn không có quyền ghi sổ giao dịch.")
+
+
+def deny_unless_poster(request):
+    """A page's check: 403 unless the signed-in user may post."""
+    if not request.scope.can_post:
+        raise PermissionDenied(POSTERS_ONLY)
+
+
+def deny_unless_manager(request):
+    if not request.scope.is_manager:
+        raise PermissionDenied(MANAGERS_ONLY)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .models import Role
-from .roles import user_role
+from .roles import role_may_post, user_role
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class Scope:
 
     @property
     def can_post(self) -> bool:
-        """Record groups, members, loans and money (staff and managers)."""
-        return self.role in (Role.STAFF, Role.MANAGER)
+        """Record groups, members, loans and money (`roles.may_post`)."""
+        return role_may_post(self.role)
 
     @property
     def sees_everything(self) -> bool:

@@ -1,7 +1,6 @@
 """What every page of the lending desk shares: who may post, and posting once per form."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 
@@ -11,17 +10,6 @@ from ..selectors import loan_book
 # The last forms posted in this session: token → the page their success led to.
 _DONE_KEY = "lending_desk_done"
 _DONE_KEPT = 50
-
-
-def require_poster(request):
-    """Staff and managers post; association officers and others get 403."""
-    if not request.scope.can_post:
-        raise PermissionDenied("Chỉ cán bộ tín dụng và lãnh đạo phòng giao dịch được ghi sổ.")
-
-
-def require_manager(request):
-    if not request.scope.is_manager:
-        raise PermissionDenied("Chỉ lãnh đạo phòng giao dịch được thực hiện thao tác này.")
 
 
 def replayed(request, form):

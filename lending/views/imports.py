@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from vbsp_district.forms import call_service
+from vbsp_district.roles import deny_unless_manager, deny_unless_poster
 
 from ..forms import WorkbookImportForm
 from ..services.batch import BatchRefused
 from ..workbook import WorkbookUnreadable, workbook_import, workbook_template
-from ._desk import done, require_manager, require_poster
+from ._desk import done
 
 _RESULT_KEY = "lending_workbook_imported"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_http_methods(["GET", "POST"])
 def workbook_import_page(request):
     """Managers upload a workbook; a clean one is imported whole, else every error is listed."""
-    require_manager(request)
+    deny_unless_manager(request)
     refused = None
     if request.method == "POST":
         form = WorkbookImportForm(request.POST, request.FILES)
@@ -60,7 +61,7 @@ def workbook_import_page(request):
 @require_safe
 def workbook_template_download(request):
     """The blank workbook: every sheet with its column keys and Vietnamese descriptions."""
-    require_poster(request)
+    deny_unless_poster(request)
     buffer = BytesIO()
     workbook_template(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -7,12 +7,13 @@ from django.views.decorators.http import require_http_methods
 from groups.selectors import membership_on
 from vbsp_district.forms import call_service
 from vbsp_district.money import vn_date, vnd
+from vbsp_district.roles import deny_unless_poster
 
 from .. import services
 from ..forms import FreezeEndForm, LoanDisburseForm, LoanExtendForm, LoanFreezeForm, LoanPostForm, WriteOffForm
 from ..models import LoanTransaction
 from ..selectors import program_rate_on
-from ._desk import done, loan_ledger, loan_summary, rate_text, replayed, require_poster
+from ._desk import done, loan_ledger, loan_summary, rate_text, replayed
 
 Kind = LoanTransaction.Kind
 
@@ -26,7 +27,7 @@ POST_SERVICES = {
 def _loan(request, loan_no):
     """The loan through the user's scope (404 outside it); then only posters go on (403)."""
     loan = get_object_or_404(request.scope.loans().select_related("member__commune", "program"), loan_no=loan_no)
-    require_poster(request)
+    deny_unless_poster(request)
     return loan
 
 
@@ -42,7 +43,7 @@ def _page(request, template, loan, **context):
 @require_http_methods(["GET", "POST"])
 def loan_disburse(request):
     """Giải ngân: fill the contract, preview the schedule, confirm."""
-    require_poster(request)
+    deny_unless_poster(request)
     preview = stale = None
     if request.method == "POST":
         form = LoanDisburseForm(request.POST, scope=request.scope)

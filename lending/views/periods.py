@@ -9,11 +9,12 @@ from django.views.decorators.http import require_http_methods
 
 from vbsp_district.forms import call_service
 from vbsp_district.models import AuditEvent
+from vbsp_district.roles import deny_unless_manager, deny_unless_poster
 
 from .. import services
 from ..forms import PeriodCloseForm, PeriodReopenForm
 from ..models import ClosedPeriod
-from ._desk import done, replayed, require_manager, require_poster
+from ._desk import done, replayed
 
 RECENT_QUARTERS = 8
 HISTORY = 40
@@ -56,12 +57,12 @@ def _reopen_reasons(reopened) -> dict[int, str]:
 @require_http_methods(["GET", "POST"])
 def period_list(request):
     """The latest quarters and whether each is closed; managers close and reopen."""
-    require_poster(request)
+    deny_unless_poster(request)
     action = request.POST.get("action") if request.method == "POST" else None
     closed = ClosedPeriod.objects.filter(reopened_at__isnull=True)
     close_form = reopen_form = None
     if action is not None:
-        require_manager(request)
+        deny_unless_manager(request)
     if action == "close":
         close_form = PeriodCloseForm(request.POST)
         if close_form.is_valid():

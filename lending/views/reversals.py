@@ -10,11 +10,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from vbsp_district.forms import call_service
 from vbsp_district.money import vn_date, vnd
+from vbsp_district.roles import deny_unless_poster
 
 from .. import services
 from ..forms import ReversalDecideForm, ReversalRequestForm
 from ..models import LoanTransaction, ReversalRequest, SavingsTransaction
-from ._desk import done, replayed, require_poster
+from ._desk import done, replayed
 
 RECENT_DECISIONS = 20
 _ID = r"^\d{1,18}$"
@@ -54,7 +55,7 @@ def describe(txn) -> str:
 def reversal_request(request):
     """Đề nghị hủy giao dịch, with a reason."""
     txn = _posting_from_query(request)
-    require_poster(request)
+    deny_unless_poster(request)
     form = ReversalRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if response := replayed(request, form):
@@ -87,7 +88,7 @@ def reversal_request(request):
 @require_safe
 def reversal_list(request):
     """Pending requests with the postings they would reverse, and the latest decisions."""
-    require_poster(request)
+    deny_unless_poster(request)
     requests = _scoped_requests(request.scope)
     pending = requests.filter(status=ReversalRequest.Status.PENDING).order_by("requested_at", "id")
     decided = requests.exclude(status=ReversalRequest.Status.PENDING).order_by("-decided_at", "-id")
@@ -102,7 +103,7 @@ def reversal_list(request):
 def reversal_decide(request, pk):
     """A manager other than the requester approves or rejects (the services say who may)."""
     filed = get_object_or_404(_scoped_requests(request.scope), pk=pk)
-    require_poster(request)
+    deny_unless_poster(request)
     form = ReversalDecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if response := replayed(request, form):

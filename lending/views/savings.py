@@ -6,12 +6,13 @@ from django.views.decorators.http import require_http_methods
 
 from vbsp_district.forms import call_service
 from vbsp_district.money import vn_date, vnd
+from vbsp_district.roles import deny_unless_poster
 
 from .. import services
 from ..forms import SavingsPostForm
 from ..models import SavingsTransaction
 from ..selectors import member_savings_balance
-from ._desk import done, replayed, require_poster, savings_ledger
+from ._desk import done, replayed, savings_ledger
 
 SAVINGS_SERVICES = {
     SavingsTransaction.Kind.DEPOSIT: services.savings_deposit,
@@ -23,7 +24,7 @@ SAVINGS_SERVICES = {
 def savings_post(request, national_id):
     """Gửi or rút tiết kiệm for one member."""
     member = get_object_or_404(request.scope.members().select_related("commune"), national_id=national_id)
-    require_poster(request)
+    deny_unless_poster(request)
     form = SavingsPostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if response := replayed(request, form):
