@@ -7,6 +7,7 @@ from django.utils import timezone
 from vbsp_district.forms import BankForm, VNDateField
 
 from .models import Association, Commune, Member, SavingsGroup
+from .services import MAX_ATTENDEES
 
 
 class _BootstrapBoundField(BoundField):
@@ -117,7 +118,12 @@ class MeetingRecordForm(OrganizationForm):
     attendees = forms.IntegerField(
         label="Số người dự",
         min_value=0,
+        max_value=MAX_ATTENDEES,
         required=False,
-        error_messages={"invalid": "Số người dự phải là số nguyên.", "min_value": "Số người dự không được âm."},
+        error_messages={
+            "invalid": "Số người dự phải là số nguyên.",
+            "min_value": "Số người dự không được âm.",
+            "max_value": f"Số người dự quá lớn (tối đa {MAX_ATTENDEES:,}).".replace(",", "."),
+        },
     )
     notes = forms.CharField(label="Nội dung", widget=forms.Textarea(attrs={"rows": 4}), required=False)

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from vbsp_district.audit import audit_record
 from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date
+from vbsp_district.money import vn_date, vnd
 from vbsp_district.text import key_checked
 
 from .models import (
@@ -40,6 +40,34 @@ def _create_unique(model, field: str, message: str, **values):
         if model.objects.filter(**{field: values[field]}).exists():
             refuse(field, message)
         raise
+
+
+# Counts people: a sanity bound far above any real meeting or course, below the column's.
+MAX_ATTENDEES = 10_000
+MAX_TRAINEES = 100_000
+
+
+def check_attendees(attendees) -> int | None:
+    """A meeting's attendance: none, or a whole number from 0 to MAX_ATTENDEES."""
+    if attendees is None:
+        return None
+    if isinstance(attendees, bool) or not isinstance(attendees, int) or attendees < 0:
+        refuse("attendees", "Số người dự không được âm.")
+    if attendees > MAX_ATTENDEES:
+        refuse("attendees", f"Số người dự quá lớn (tối đa {vnd(MAX_ATTENDEES)}).")
+    return attendees
+
+
+def check_trainees(value, field: str = "trainees", *, required: bool = True) -> int | None:
+    """A course's trainees (or planned trainees): a whole number from 1 to MAX_TRAINEES."""
+    label = "Số học viên" if field == "trainees" else "Số học viên kế hoạch"
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        refuse(field, f"{label} phải là số nguyên dương.")
+    if value > MAX_TRAINEES:
+        refuse(field, f"{label} quá lớn (tối đa {vnd(MAX_TRAINEES)}).")
+    return value
 
 
 def _not_future(field: str, day: date, label: str = "Ngày"):
@@ -368,8 +396,7 @@ def meeting_record(
         refuse("held_on", "Ngày họp không được trước ngày thành lập tổ.")
     if GroupMeeting.objects.filter(group=group, held_on=held_on).exists():
         refuse("held_on", f"Tổ {group.code} đã có buổi họp ngày {vn_date(held_on)}.")
-    if attendees is not None and attendees < 0:
-        refuse("attendees", "Số người dự không được âm.")
+    check_attendees(attendees)
     meeting = GroupMeeting.objects.create(group=group, held_on=held_on, attendees=attendees, notes=notes)
     audit_record(
         user=acting_user,
@@ -396,10 +423,8 @@ def training_record(
     _not_future("held_on", held_on, "Ngày tập huấn")
     if not audience or not audience.strip():
         refuse("audience", "Đối tượng tập huấn không được để trống.")
-    if trainees is None or trainees <= 0:
-        refuse("trainees", "Số học viên phải là số nguyên dương.")
-    if planned is not None and planned <= 0:
-        refuse("planned", "Số học viên kế hoạch phải là số nguyên dương.")
+    check_trainees(trainees)
+    check_trainees(planned, "planned", required=False)
     training = Training.objects.create(
         held_on=held_on,
         audience=audience.strip(),

@@ -1,11 +1,12 @@
 """Reads of the lending book that other modules call."""
 
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
 from django.db.models import Q, Sum
 
-from .engine import LoanBook, LoanFacts
+from .engine import Bill, LoanBook, LoanFacts
 from .models import (
     ClosedPeriod,
     Extension,
@@ -113,3 +114,89 @@ def loan_facts_bulk(loan_ids=None) -> dict[int, LoanFacts]:
     for loan_id, *row in Freeze.objects.filter(**scope).values_list("loan_id", "amount", "effective_on", "ends_on"):
         facts[loan_id].freezes.append(tuple(row))
     return facts
+
+
+# -- a loan's position, and bills beyond the stored ones ---------------------------------------
+@dataclass(frozen=True)
+class LoanPosition:
+    """One loan at the end of a day under DESIGN §4: what every page showing a loan shows."""
+
+    book: LoanBook
+    as_of: date
+    disbursed: int
+    outstanding: int
+    frozen: int
+    overdue: int
+    normal: int
+    maturity: date | None
+    bills: list[Bill]  # every bill dated ≤ as_of, from the engine
+    interest_balance: int  # arrears > 0, credit < 0
+
+    @property
+    def interest_arrears(self) -> int:
+        return max(self.interest_balance, 0)
+
+    @property
+    def interest_credit(self) -> int:
+        return max(-self.interest_balance, 0)
+
+    @property
+    def schedule(self):
+        return self.book.schedule(self.as_of)
+
+
+def loan_position(loan, as_of: date) -> LoanPosition:
+    """The loan's figures at the end of `as_of`, from its ledger through the engine.
+
+    The bills are computed, not read: a page is right whether or not the stored bills
+    (a cache) reach `as_of`, and reading writes nothing.
+    """
+    book = loan_book(loan)
+    position = book.position(as_of)
+    bills = book.bills(as_of)
+    return LoanPosition(
+        book=book,
+        as_of=as_of,
+        disbursed=sum(amount for day, amount in book.facts.disbursements if day <= as_of),
+        outstanding=position.outstanding,
+        frozen=position.frozen,
+        overdue=position.overdue,
+        normal=position.normal,
+        maturity=position.maturity,
+        bills=bills,
+        interest_balance=book.interest_balance(as_of, bills),
+    )
+
+
+STALE_CHUNK = 2000
+
+
+def bills_beyond_cache(through: date) -> list[tuple[int, date, int]]:
+    """(loan id, billed on, amount) of the bills dated ≤ min(through, today) that the
+    stored bills do not hold yet, computed in memory.
+
+    The stored bills are rebuilt by every posting and by `rebuild_interest`; an open
+    loan's are complete through its `bills_through`. Reports add these to the stored ones
+    instead of writing them (one query when the cache is current, as it normally is).
+    """
+    from django.utils import timezone
+
+    from .models import Loan
+
+    limit = min(through, timezone.localdate())
+    stale = dict(
+        Loan.objects.filter(Q(bills_through__lt=limit) | Q(bills_through__isnull=True))
+        .order_by("pk")
+        .values_list("pk", "bills_through")
+    )
+    rows = []
+    ids = list(stale)
+    for start in range(0, len(ids), STALE_CHUNK):
+        for pk, facts in loan_facts_bulk(ids[start : start + STALE_CHUNK]).items():
+            since = stale[pk]
+            rows += [
+                (pk, b.billed_on, b.amount)
+                for b in LoanBook(facts).bills(limit)
+                if since is None or b.billed_on > since
+            ]
+    return rows

@@ -28,7 +28,7 @@ from django.db.models import Exists, OuterRef
 
 from groups.models import Association, Commune
 from lending.models import Loan, LoanProgram
-from lending.services.bills import ensure_bills_current
+from lending.selectors import bills_beyond_cache
 from vbsp_district.money import round_half_up
 
 from .periods import Period
@@ -166,19 +166,22 @@ def _last_day(as_of: date, period: Period | None) -> date:
     return max(as_of, period.end) if period is not None else as_of
 
 
-def figure_sets(dimensions, as_of: date, period=None, *, ensure_bills: bool = True) -> list[dict]:
+def _query(as_of: date, period) -> BookQuery:
+    """The statement, with the bills the cache does not hold yet computed in memory."""
+    return BookQuery(as_of, period, extra_bills=bills_beyond_cache(_last_day(as_of, period)))
+
+
+def figure_sets(dimensions, as_of: date, period=None) -> list[dict]:
     """For each dimension (str, tuple of str, or () for the district): {key: Figures}.
 
     One query for all of them (plus the bills check). Keys are ids (a tuple of ids for a
-    tuple dimension, None for ()); only keys that have a figure appear.
+    tuple dimension, None for ()); only keys that have a figure appear. Writes nothing.
     """
     period = _period(period)
     dims = [_dimension(d) for d in dimensions]
     if not dims:
         return []
-    if ensure_bills:
-        ensure_bills_current(_last_day(as_of, period))
-    query = BookQuery(as_of, period)
+    query = _query(as_of, period)
     names = ["dimension", "part", *(f"k{i}" for i in range(len(DIMENSIONS)))]
     names += list(query.value_columns) + ["borrowers"]
     sums: list[dict] = [{} for _ in dims]
@@ -216,8 +219,7 @@ def loan_figures(as_of: date, period=None, loan_ids=None) -> dict[int, dict]:
     outstanding_year_start and, with a period, the period columns. Loans disbursed after
     the last day looked at are left out."""
     period = _period(period)
-    ensure_bills_current(_last_day(as_of, period))
-    query = BookQuery(as_of, period)
+    query = _query(as_of, period)
     names = list(LOAN_COLUMNS) + (list(PERIOD_COLUMNS) if period is not None else [])
     with connection.cursor() as cursor:
         cursor.execute(query.loan_sql(loan_ids), query.params)

@@ -15,8 +15,7 @@ from django.db.models.functions import Coalesce
 from groups.models import Association, Member, Membership, SavingsGroup
 from groups.selectors import membership_on
 from lending.models import Channel, Loan, LoanTransaction, ReversalRequest, SavingsTransaction
-from lending.selectors import effective_savings_transactions, loan_book
-from lending.services.bills import ensure_bills_current
+from lending.selectors import effective_savings_transactions, loan_position
 
 from .indicators import ZERO, Figures, figure_sets, loan_figures
 
@@ -330,9 +329,7 @@ class LoanPage:
 
 def loan_page(loan, as_of: date) -> LoanPage:
     """One loan at `as_of` under the rules of the book, and everything recorded on it."""
-    ensure_bills_current(as_of)
-    book = loan_book(loan)
-    position = book.position(as_of)
+    position = loan_position(loan, as_of)
     pending = ReversalRequest.objects.filter(loan_transaction=OuterRef("pk"), status=ReversalRequest.Status.PENDING)
     # Nothing dated after `as_of`: later postings, decisions and bills stay out of the page.
     transactions = list(
@@ -345,21 +342,20 @@ def loan_page(loan, as_of: date) -> LoanPage:
         .order_by("value_date", "id")
     )
     membership = membership_on(loan.member, as_of) if loan.channel == Channel.ENTRUSTED else None
-    bills = list(loan.bills.filter(billed_on__lte=as_of).order_by("billed_on"))
     return LoanPage(
         outstanding=position.outstanding,
         frozen=position.frozen,
         overdue=position.overdue,
         normal=position.normal,
         maturity=position.maturity,
-        interest_balance=book.interest_balance(as_of, bills),
-        schedule=[ScheduleLine(due, contract, principal) for due, contract, _id, principal in book.schedule(as_of)],
+        interest_balance=position.interest_balance,
+        schedule=[ScheduleLine(due, contract, principal) for due, contract, _id, principal in position.schedule],
         transactions=transactions,
         extensions=list(
             loan.extensions.filter(decided_on__lte=as_of).select_related("installment").order_by("decided_on", "id")
         ),
         freezes=list(loan.freezes.filter(effective_on__lte=as_of).order_by("effective_on", "id")),
-        bills=bills,
+        bills=position.bills,
         group=membership.group if membership else None,
     )
 

@@ -22,7 +22,10 @@ request, never on the data: one query, whatever the number of loans. It scans ea
 ledger table once; the rest works on one row per loan.
 """
 
+import json
 from datetime import date
+
+from django.db import connection
 
 from lending.models import Channel, LoanTransaction, OverdueRule, SavingsTransaction
 
@@ -119,12 +122,17 @@ class BookQuery:
     day any figure looks at.
     """
 
-    def __init__(self, as_of: date, period=None):
+    def __init__(self, as_of: date, period=None, extra_bills: list[tuple[int, date, int]] = ()):
         self.as_of = as_of
         self.period = period
+        self.extra_bills = list(extra_bills)
         self.params = {"d": as_of, "y0": year_start(as_of), "hi": as_of}
         if period is not None:
             self.params.update(s=period.start, e=period.end, s1=period.day_before, hi=max(as_of, period.end))
+        if self.extra_bills:
+            self.params["extra_bills"] = json.dumps(
+                [[pk, day.isoformat(), amount] for pk, day, amount in self.extra_bills]
+            )
         self.ctes: dict[str, str] = {}
         self.hints: dict[str, str] = {}
         self._build()
@@ -220,8 +228,26 @@ WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}""",
             "bills",
             "SELECT loan_id,\n  "
             + ",\n  ".join(bill_columns)
-            + "\nFROM lending_interestbill WHERE billed_on <= %(hi)s GROUP BY loan_id",
+            + f"\nFROM {self._bill_source()} WHERE billed_on <= %(hi)s GROUP BY loan_id",
         )
+
+    def _bill_source(self) -> str:
+        """The stored bills, and the bills beyond the cache computed in memory (rare: the
+        cache is kept current by the writes and the nightly rebuild), passed as one JSON
+        parameter so that a report never writes them."""
+        if not self.extra_bills:
+            return "lending_interestbill"
+        if connection.vendor == "postgresql":
+            extra = """SELECT (x->>0)::bigint AS loan_id, (x->>1)::date AS billed_on, (x->>2)::bigint AS amount
+  FROM json_array_elements(%(extra_bills)s::json) AS x"""
+        else:
+            extra = """SELECT json_extract(value, '$[0]') AS loan_id, json_extract(value, '$[1]') AS billed_on,
+    json_extract(value, '$[2]') AS amount
+  FROM json_each(%(extra_bills)s)"""
+        # a stale loan's stored bills count through its bills_through, the computed ones after
+        stored = """SELECT b.loan_id, b.billed_on, b.amount FROM lending_interestbill b
+  JOIN lending_loan sl ON sl.id = b.loan_id WHERE b.billed_on <= sl.bills_through"""
+        return f"(\n{stored}\nUNION ALL\n{extra}) all_bills"
 
     def _schedule(self, role: str):
         """Each installment's effective due date: its latest extension decided by the date."""

@@ -31,16 +31,22 @@ LOAN_NO_MESSAGE = (
 
 # Dropped silently: they are invisible and change nothing a reader sees.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-# Refused: they reorder or hide what is printed.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Refused: characters that reorder, hide or blank out what is printed. Format characters
+# (category Cf: bidirectional controls, soft hyphen, ...), line and paragraph separators,
+# and the letters that print as nothing.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
 _LINE_BREAKS = frozenset("\n\r\t")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 CONTROL_MESSAGE = "Có ký tự điều khiển không hợp lệ (ký tự ẩn hoặc đảo chiều văn bản); hãy gõ lại."
 
 
 def key_normalize(text) -> str:
-    """What a clerk typed as a key, the way it is stored: no surrounding spaces, capitals."""
-    return str(text if text is not None else "").strip().upper()
+    """What a clerk typed as a key, the way it is stored: no surrounding spaces, capitals.
+
+    Only a–z are upper-cased: `ﬁ` or a dotless `ı` stays what it is, and is refused."""
+    return str(text if text is not None else "").strip().translate(_ASCII_UPPER)
 
 
 def key_problem(key: str, label: str, *, slashes: bool = False) -> str | None:
@@ -54,9 +60,9 @@ def key_problem(key: str, label: str, *, slashes: bool = False) -> str | None:
 def text_problem(text: str, *, multiline: bool = False) -> str | None:
     """The message for free text holding a control or bidirectional character (None if clean)."""
     for char in text:
-        if char in _BIDI:
-            return CONTROL_MESSAGE
-        if unicodedata.category(char) == "Cc" and not (multiline and char in _LINE_BREAKS):
+        if multiline and char in _LINE_BREAKS:
+            continue
+        if char in _BLANK_LETTERS or unicodedata.category(char) in _REFUSED_CATEGORIES:
             return CONTROL_MESSAGE
     return None
 

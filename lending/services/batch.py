@@ -30,6 +30,7 @@ from groups.models import (
     Training,
     national_id_validator,
 )
+from groups.services import check_attendees, check_trainees
 from vbsp_district.audit import audit_record
 from vbsp_district.money import vn_date, vnd
 from vbsp_district.roles import require_poster
@@ -699,9 +700,7 @@ class _Batch:
         ):
             self.fail(row, "held_on", f"Tổ {group.code} đã có buổi họp ngày {vn_date(held_on)}.")
         self.meeting_keys.add(key)
-        attendees = row.data.get("attendees")
-        if attendees is not None and (not isinstance(attendees, int) or attendees < 0):
-            self.fail(row, "attendees", "Số người dự phải là số nguyên không âm.")
+        attendees = self.check(row, check_attendees, row.data.get("attendees"))
         self.new_meetings.append(GroupMeeting(group=group, held_on=held_on, attendees=attendees))
 
     def _optional(self, row, column, table, kind, label):
@@ -712,12 +711,8 @@ class _Batch:
         association = self._optional(row, "association_code", self.associations, "association", "tổ chức hội")
         commune = self._optional(row, "commune_code", self.communes, "commune", "xã")
         audience = self.required(row, "audience")
-        trainees = self.required(row, "trainees")
-        if isinstance(trainees, bool) or not isinstance(trainees, int) or trainees <= 0:
-            self.fail(row, "trainees", "Số học viên phải là số nguyên dương.")
-        planned = row.data.get("planned")
-        if planned is not None and (isinstance(planned, bool) or not isinstance(planned, int) or planned <= 0):
-            self.fail(row, "planned", "Số học viên kế hoạch phải là số nguyên dương.")
+        trainees = self.check(row, check_trainees, self.required(row, "trainees"))
+        planned = self.check(row, check_trainees, row.data.get("planned"), "planned", required=False)
         self.new_trainings.append(
             Training(
                 held_on=held_on,

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 
 from ..models import LoanTransaction, ReversalRequest, SavingsTransaction
-from ..selectors import loan_book
+from ..selectors import loan_position
 
 # The last forms posted in this session: token → the page their success led to.
 _DONE_KEY = "lending_desk_done"
@@ -47,21 +47,19 @@ def rate_text(rate) -> str:
 
 
 def loan_summary(loan, as_of):
-    """The loan's figures at the end of `as_of`, from its ledger (DESIGN §4)."""
-    book = loan_book(loan)
-    position = book.position(as_of)
-    interest = book.interest_balance(as_of, book.bills(as_of))
+    """The loan's figures at the end of `as_of` (`loan_position`, as on the loan's page)."""
+    position = loan_position(loan, as_of)
     return {
         "as_of": as_of,
         "rate": rate_text(loan.annual_rate),
-        "disbursed": sum(amount for day, amount in book.facts.disbursements if day <= as_of),
+        "disbursed": position.disbursed,
         "outstanding": position.outstanding,
         "frozen": position.frozen,
         "overdue": position.overdue,
         "maturity": position.maturity,
-        "interest_arrears": max(interest, 0),
-        "interest_credit": max(-interest, 0),
-        "schedule": book.schedule(as_of),
+        "interest_arrears": position.interest_arrears,
+        "interest_credit": position.interest_credit,
+        "schedule": position.schedule,
     }
 
 

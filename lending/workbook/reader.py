@@ -56,6 +56,11 @@ MAX_TOTAL_BYTES = 768 * 1024 * 1024  # the whole workbook uncompressed
 MAX_RATIO = 100  # uncompressed / compressed, for parts over RATIO_FROM_BYTES
 RATIO_FROM_BYTES = 1024 * 1024
 MAX_PARTS = 1000
+# openpyxl holds every shared string in memory, and parses every cell of a row whatever
+# columns are read: both are bounded too (the demo's largest sheet has 2.8 million cells).
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
+MAX_CELLS = 5_000_000
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 MAX_HEADER_COLUMNS = 64  # row 1 is read this far
 STRAY_COLUMNS = 8  # the rows as far as the last named column and this many more (a stray value there is an error)
 
@@ -131,7 +136,47 @@ def _check_parts(source, file: str) -> dict[str, str]:
                 f"Không nhập {what}: giải nén ra {size[0] // 2**20} MB hoặc nén bất thường "
                 f"(tối đa {MAX_PART_BYTES // 2**20} MB, nén không quá {MAX_RATIO} lần); hãy chia thành nhiều tệp."
             )
+        if name.lower().endswith("sharedstrings.xml") and size[0] > MAX_SHARED_STRINGS_BYTES:
+            raise WorkbookUnreadable(
+                f"Không nhập {file}: bảng chuỗi dùng chung giải nén ra {size[0] // 2**20} MB "
+                f"(tối đa {MAX_SHARED_STRINGS_BYTES // 2**20} MB); hãy chia thành nhiều tệp."
+            )
+    _check_cells(source, file, titles)
     return titles
+
+
+def _check_cells(source, file: str, titles: dict[str, str]):
+    """Refuse a sheet of more than MAX_CELLS cells, counted in one pass over its bytes."""
+    try:
+        with ZipFile(source) as archive:
+            for part, title in titles.items():
+                try:
+                    count = _count_cells(archive, part)
+                except KeyError:
+                    continue
+                if count > MAX_CELLS:
+                    raise WorkbookUnreadable(
+                        f"Không nhập trang {title}: có {count:,} ô (tối đa {MAX_CELLS:,}); "
+                        "hãy chia thành nhiều tệp.".replace(",", ".")
+                    )
+    except (BadZipFile, OSError, zlib.error):
+        pass  # the damage is reported, naming the sheet, when the sheet is read
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+
+
+def _count_cells(archive: ZipFile, part: str) -> int:
+    count, carry = 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            data = carry + chunk
+            cut = max(len(data) - 64, 0)  # a cell tag cut by the chunk is counted next time
+            count += sum(1 for match in _CELL.finditer(data) if match.start() < cut)
+            carry = data[cut:]
+            if count > MAX_CELLS:
+                return count
+    return count + len(_CELL.findall(carry))
 
 
 _BOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
@@ -168,6 +213,12 @@ def _unreadable(source, file: str, titles: dict[str, str]) -> WorkbookUnreadable
                     continue
                 except _PARSE_ERRORS:
                     return WorkbookUnreadable(_damaged(title, file))
+            for part in archive.namelist():
+                if part.endswith((".xml", ".rels")) and part not in titles:
+                    try:
+                        DefusedET.fromstring(archive.read(part))  # bounded by _check_parts
+                    except (SyntaxError, ValueError):
+                        return WorkbookUnreadable(f"Không đọc được {file}: phần {part} bị hỏng.")
     except (BadZipFile, OSError, ValueError):
         pass
     finally:
@@ -396,14 +447,23 @@ def _amount(value) -> int:
     return value
 
 
+# Whole numbers in the sheets (days, years, counts) are small; a huge one is a typo.
+MAX_INTEGER = 2_147_483_647
+
+
 def _integer(value) -> int:
+    number = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip(), re.ASCII):
-        return int(value.strip())
-    raise _CellError(f'Giá trị "{_shown(value)}" không phải số nguyên.')
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,20}", value.strip(), re.ASCII):
+        number = int(value.strip())
+    if number is None:
+        raise _CellError(f'Giá trị "{_shown(value)}" không phải số nguyên.')
+    if abs(number) > MAX_INTEGER:
+        raise _CellError(f"Giá trị {_shown(value)} quá lớn.")
+    return number
 
 
 def _decimal(value, message: str) -> Decimal:

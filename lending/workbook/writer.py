@@ -9,7 +9,6 @@ import importlib
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connection, transaction
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -17,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from groups.models import Commune, GroupAssignment, GroupMeeting, Member, Membership, NewsItem, SavingsGroup, Training
+from vbsp_district.db import read_snapshot
 from vbsp_district.excel import cell
 
 from ..models import Extension, Freeze, Installment, Loan, LoanProgram, LoanTransaction, ProgramRate
@@ -42,12 +42,7 @@ def workbook_export(path) -> dict[str, int]:
     Loans row); reversed rows and their reversals count as never posted and are left
     out. Programs holds the programs the first migration does not ship.
     """
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            # one snapshot for every sheet, while others keep posting
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    with read_snapshot():  # one snapshot for every sheet, while others keep posting
         return _write(path, _portfolio_rows())
 
 

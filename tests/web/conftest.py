@@ -20,7 +20,14 @@ import pytest
 
 from groups.services import commune_create, group_create, member_register, membership_add
 from lending.models import Channel
-from lending.services import interest_payment_post, loan_disburse, savings_deposit, savings_withdraw
+from lending.services import (
+    interest_payment_post,
+    loan_disburse,
+    repayment_post,
+    reversal_request,
+    savings_deposit,
+    savings_withdraw,
+)
 from vbsp_district.models import Role
 
 from ..factories import UserFactory
@@ -153,3 +160,14 @@ def as_user(client, users):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def world(book, staff):
+    """The web book plus one posted repayment and a pending reversal request per association."""
+    t_hnd = repayment_post(loan=book.hnd1, amount=1_000_000, value_date=date(2020, 3, 20), acting_user=staff)
+    t_hpn = repayment_post(loan=book.hpn2, amount=1_000_000, value_date=date(2020, 3, 20), acting_user=staff)
+    book.r_hnd = reversal_request(transaction=t_hnd, reason="Nhập nhầm", acting_user=staff)
+    book.r_hpn = reversal_request(transaction=t_hpn, reason="Nhập nhầm", acting_user=staff)
+    book.t_hnd, book.t_hpn = t_hnd, t_hpn
+    return book

@@ -15,7 +15,7 @@ from tests.support import refused, row_counts
 from vbsp_district.models import UserProfile
 
 from .fixtures_money import shows
-from .test_url_walk import TARGETS, world  # noqa: F401  (the walk's fixture)
+from .test_url_walk import TARGETS
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,20 @@ def test_only_ascii_digits_in_dates_and_the_day_shown(book, as_user):
     assert "31/03/2020" not in page
 
 
-@pytest.mark.parametrize("name", ["Nguyễn\u202eVăn An", "An\u2066x\u2069", "Bình\u200f", "A\x07B"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguyễn\u202eVăn An",
+        "An\u2066x\u2069",
+        "Bình\u200f",
+        "A\x07B",
+        "A\u00adB",
+        "A\u180eB",
+        "A\u2028B",
+        "\u3164",
+        "A\u034fB",
+    ],
+)
 def test_names_with_bidi_or_control_characters_are_refused(book, as_user, name):
     client = as_user("staff")
     before = row_counts()
@@ -245,7 +258,7 @@ def test_the_import_refuses_bidi_names_and_cleans_zero_width(tmp_path, staff):
 
 # -- HTTP methods and users with no role -------------------------------------------------------------
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_every_page_answers_only_the_methods_it_serves(world, as_user, method):  # noqa: F811
+def test_every_page_answers_only_the_methods_it_serves(world, as_user, method):
     client = as_user("manager")
     for name, build in TARGETS.items():
         for url in build(world).values():
@@ -253,7 +266,7 @@ def test_every_page_answers_only_the_methods_it_serves(world, as_user, method): 
             assert status == 405, (method, name, url, status)
 
 
-def test_a_user_with_no_role_sees_only_a_page_that_says_so(world, client):  # noqa: F811
+def test_a_user_with_no_role_sees_only_a_page_that_says_so(world, client):
     user = get_user_model().objects.create_user(username="moi", password="secret-pass-1")
     UserProfile.objects.filter(user=user).delete()
     client.force_login(user)
@@ -264,3 +277,20 @@ def test_a_user_with_no_role_sees_only_a_page_that_says_so(world, client):  # no
             assert shows(response, "Tài khoản chưa được phân quyền"), (name, url)
             assert "Nguyễn Văn An" not in response.content.decode()
     assert client.post(reverse("logout")).status_code == 302
+
+
+def test_keys_are_upper_cased_in_ascii_only(book, as_user, hnd):
+    client = as_user("staff")
+    for code in ("ﬁ-T1", "ı1"):
+        response = client.post(
+            reverse("group_create"),
+            {
+                "code": code,
+                "name": "Tổ",
+                "commune": book.quan_hau.pk,
+                "association": hnd.pk,
+                "founded_on": "01/01/2020",
+            },
+        )
+        assert response.status_code == 200
+        assert shows(response, "Mã tổ chỉ gồm chữ cái không dấu")

@@ -434,3 +434,101 @@ def test_the_import_command_says_one_line_and_exits_1_on_a_damaged_sheet(tmp_pat
     assert done.stderr.strip() == (
         "CommandError: Không đọc được trang Communes của tệp bad.xlsx: trang bị hỏng hoặc không đúng định dạng Excel."
     )
+
+
+# -- found by a second attack: numbers, shared strings, cells, the export's lock ------------------
+def test_a_huge_attendance_is_a_message_in_the_form_the_service_and_the_import(book, as_user, staff, tmp_path):
+    from groups.services import meeting_record as record
+
+    client = as_user("staff")
+    before = row_counts()
+    for attendees in ("99999999999999999999", "9223372036854775808", "3000000000", "10001"):
+        response = client.post(
+            reverse("meeting_record", args=["QH-01"]), {"held_on": "20/06/2020", "attendees": attendees}
+        )
+        assert response.status_code == 200, attendees
+        assert shows(response, "Số người dự quá lớn (tối đa 10.000).") or shows(
+            response, "Số người dự phải là số nguyên."
+        )
+    with pytest.raises(Exception, match="Số người dự quá lớn"):
+        record(group=book.g1, held_on=date(2020, 6, 20), attendees=3_000_000_000, acting_user=staff)
+    huge = xlsx(
+        tmp_path / "huge.xlsx",
+        {
+            "Meetings": [header("Meetings"), ["QH-01", "22/06/2020", 10**20]],
+            "Trainings": [header("Trainings"), ["22/06/2020", None, None, "Tổ trưởng", 10**20]],
+        },
+    )
+    with pytest.raises(BatchRefused) as refused:  # read as cells: too large for any count
+        workbook_import(huge, acting_user=staff)
+    assert [str(i) for i in refused.value.issues] == [
+        "Meetings!2 attendees: Giá trị 100000000000000000000 quá lớn.",
+        "Trainings!2 trainees: Giá trị 100000000000000000000 quá lớn.",
+    ]
+    large = xlsx(
+        tmp_path / "large.xlsx",
+        {
+            "Meetings": [header("Meetings"), ["QH-01", "23/06/2020", 20_000]],
+            "Trainings": [header("Trainings"), ["23/06/2020", None, None, "x", 200_000]],
+        },
+    )
+    with pytest.raises(BatchRefused) as refused:  # the services' own bounds, with their messages
+        workbook_import(large, acting_user=staff)
+    assert [str(i) for i in refused.value.issues] == [
+        "Meetings!2 attendees: Số người dự quá lớn (tối đa 10.000).",
+        "Trainings!2 trainees: Số học viên quá lớn (tối đa 100.000).",
+    ]
+    assert row_counts() == before
+
+
+def test_a_shared_string_table_over_its_bound_is_refused(tmp_path, staff, monkeypatch):
+    from lending.workbook import reader
+
+    monkeypatch.setattr(reader, "MAX_SHARED_STRINGS_BYTES", 1000)
+    path = tmp_path / "strings.xlsx"
+    source = xlsx(tmp_path / "base.xlsx", {"Communes": [header("Communes")]})
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in original.infolist():
+            target.writestr(info.filename, original.read(info.filename))
+        items = b"".join(b"<si><t>abc</t></si>" for _ in range(200))
+        target.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + items + b"</sst>",
+        )
+    with pytest.raises(WorkbookUnreadable, match="bảng chuỗi dùng chung giải nén ra 0 MB"):
+        workbook_import(path, acting_user=staff)
+
+
+def test_a_sheet_of_too_many_cells_is_refused_before_it_is_parsed(tmp_path, staff, monkeypatch):
+    from lending.workbook import reader
+
+    monkeypatch.setattr(reader, "MAX_CELLS", 1000)
+    rows = [header("Communes")] + [[f"C{i:04d}", f"Xã {i}", "xa", 20] for i in range(300)]
+    with pytest.raises(WorkbookUnreadable, match=r"Không nhập trang Communes: có 1\.\d{3} ô \(tối đa 1\.000\)"):
+        workbook_import(xlsx(tmp_path / "cells.xlsx", {"Communes": rows}), acting_user=staff)
+
+
+def test_a_damaged_part_that_is_not_a_sheet_is_named(tmp_path, staff):
+    source = xlsx(tmp_path / "base.xlsx", {"Communes": [header("Communes"), ["QX", "Xã X", "xa", 20]]})
+    path = tmp_path / "styles.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in original.infolist():
+            data = b"<styleSheet><broken" if info.filename == "xl/styles.xml" else original.read(info.filename)
+            target.writestr(info.filename, data)
+    with pytest.raises(WorkbookUnreadable, match="Không đọc được tệp styles.xlsx: phần xl/styles.xml bị hỏng."):
+        workbook_import(path, acting_user=staff)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_reads_one_snapshot_that_blocks_no_writer(tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        workbook_export(tmp_path / "so.xlsx")
+    sqls = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor == "sqlite":
+        # WAL mode and a DEFERRED read: the export holds no write lock while it runs
+        assert "BEGIN DEFERRED" in sqls and not any("IMMEDIATE" in sql for sql in sqls)
+    else:
+        assert any("REPEATABLE READ READ ONLY" in sql for sql in sqls)

@@ -10,7 +10,6 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lending.models import LoanTransaction, ReversalRequest
-from lending.services import repayment_post, reversal_request
 from tests.support import row_counts
 
 SKIPPED_PREFIXES = ("quan-tri/",)  # the admin has its own permission tests
@@ -26,17 +25,6 @@ def named_patterns(patterns=None, prefix=""):
             yield from named_patterns(p.url_patterns, prefix + str(p.pattern))
         elif isinstance(p, URLPattern) and p.name:
             yield p.name
-
-
-@pytest.fixture
-def world(book, staff):
-    """The web book plus one posted repayment and a pending reversal request per association."""
-    t_hnd = repayment_post(loan=book.hnd1, amount=1_000_000, value_date=date(2020, 3, 20), acting_user=staff)
-    t_hpn = repayment_post(loan=book.hpn2, amount=1_000_000, value_date=date(2020, 3, 20), acting_user=staff)
-    book.r_hnd = reversal_request(transaction=t_hnd, reason="Nhập nhầm", acting_user=staff)
-    book.r_hpn = reversal_request(transaction=t_hpn, reason="Nhập nhầm", acting_user=staff)
-    book.t_hnd, book.t_hpn = t_hnd, t_hpn
-    return book
 
 
 def _loan_urls(name):
