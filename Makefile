@@ -17,10 +17,12 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	.venv/bin/pytest $(PYTEST_ARGS)
 
-# Lint and format: ruff's rules and `ruff format` (CI runs this beside `make test`).
+# Lint, format and layers: ruff's rules, `ruff format`, import-linter's contracts
+# (pyproject.toml). CI runs this beside `make test`.
 check: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 # The demo district at scale 1 and 10 in fresh databases beside DATABASE_URL's, timed
 # (README, "Benchmark"). BENCH_ARGS passes options, e.g. BENCH_ARGS="--scales 1".

@@ -4,7 +4,7 @@ interest bills, so they stay read-only."""
 
 from django.contrib import admin
 
-from vbsp_district.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceWrittenAdmin
+from vbsp_district.core.admin_bases import ReadOnlyAdmin, ReadOnlyInline, ServiceWrittenAdmin
 
 from .models import (
     Association,

@@ -4,7 +4,7 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import timezone
 
-from vbsp_district.forms import BankForm, VNDateField
+from vbsp_district.core.forms import BankForm, VNDateField
 
 from .models import Association, Commune, Member, SavingsGroup
 from .services import MAX_ATTENDEES

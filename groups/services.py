@@ -5,10 +5,10 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.text import key_checked
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.text import key_checked
 
 from .models import (
     Association,

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from vbsp_district.forms import call_service
-from vbsp_district.money import vn_date
-from vbsp_district.roles import deny_unless_poster
+from vbsp_district.access.pages import deny_unless_poster
+from vbsp_district.core.forms import call_service
+from vbsp_district.core.money import vn_date
 
 from . import services
 from .forms import GroupCreateForm, GroupTransferForm, MeetingRecordForm, MemberMoveForm, MemberRegisterForm

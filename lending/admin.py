@@ -4,7 +4,7 @@ every posting is checked, locked, audited and the interest bills rebuilt."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from vbsp_district.admin import ReadOnlyAdmin, ReadOnlyInline
+from vbsp_district.core.admin_bases import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     ClosedPeriod,

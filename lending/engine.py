@@ -12,7 +12,7 @@ from fractions import Fraction
 from functools import lru_cache
 from itertools import accumulate
 
-from vbsp_district.months import day_in_month, months_between
+from vbsp_district.core.months import day_in_month, months_between
 
 DAY = timedelta(days=1)
 MAX_DATE = date(9999, 12, 31)

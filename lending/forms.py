@@ -17,9 +17,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from vbsp_district.forms import BankForm, MoneyField, VNDateField, parse_money
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.text import key_normalize, key_problem
+from vbsp_district.core.forms import BankForm, MoneyField, VNDateField, parse_money
+from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.text import key_normalize, key_problem
 
 from .models import Channel, ClosedPeriod, LoanProgram, LoanTransaction, SavingsTransaction
 from .services import schedule_generate

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from django.db.models import Case, F, IntegerField, Q, Sum, When
 
 from groups.models import Commune, Membership, SavingsGroup
-from vbsp_district.months import month_add
+from vbsp_district.core.months import month_add
 
 from .engine import LoanBook, billing_day
 from .models import Channel, InterestBill, Loan, SavingsTransaction

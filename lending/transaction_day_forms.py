@@ -5,7 +5,7 @@ import secrets
 from django import forms
 from django.core.exceptions import ValidationError
 
-from vbsp_district.forms import MoneyField, parse_money
+from vbsp_district.core.forms import MoneyField, parse_money
 
 from .services.transaction_day import LoanRow, SavingsRow
 from .transaction_day import GroupSheet

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from groups.models import Commune
-from vbsp_district.forms import VNDateField
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.months import month_add
-from vbsp_district.roles import deny_unless_poster
+from vbsp_district.access.pages import deny_unless_poster
+from vbsp_district.core.forms import VNDateField
+from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.months import month_add
 
 from .services.transaction_day import SheetRefused, transaction_day_post
 from .transaction_day import groups_active_on, next_transaction_day, transaction_day_in, transaction_day_sheets
@@ -175,7 +175,7 @@ def transaction_day_sheet(request, commune_code: str, day: str):
 @require_safe
 def transaction_day_pdf(request, commune_code: str, day: str):
     """The sheets printed before the day, one A4 page (or more) per group, to collect against."""
-    from vbsp_district.pdf import pdf_render
+    from vbsp_district.core.pdf import pdf_render
 
     commune = _commune(request, commune_code)
     day = _day(day)

@@ -6,7 +6,7 @@ from . import transaction_day_views, views
 
 urlpatterns = [
     # Money forms and the manager's desk (lending/views/). A loan number may contain a slash;
-    # its converter (vbsp_district/converters.py) never takes the lower-case action after it.
+    # its converter (vbsp_district/core/converters.py) never takes the lower-case action after it.
     path("loans/new/", views.loan_disburse, name="loan_disburse"),
     path("loans/<loan_no:loan_no>/post/", views.loan_post, name="loan_post"),
     path("loans/<loan_no:loan_no>/extend/", views.loan_extend, name="loan_extend"),

@@ -29,7 +29,7 @@ from django.db.models import Exists, OuterRef
 from groups.models import Association, Commune
 from lending.models import Loan, LoanProgram
 from lending.selectors import bills_beyond_cache
-from vbsp_district.money import round_half_up
+from vbsp_district.core.money import round_half_up
 
 from .periods import Period
 from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from vbsp_district.money import percent, vn_date, vnd
+from vbsp_district.core.money import percent, vn_date, vnd
 
 from .periods import Period
 

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from vbsp_district.forms import as_of_from
-from vbsp_district.money import vn_date
+from vbsp_district.core.forms import as_of_from
+from vbsp_district.core.money import vn_date
 
 from . import selectors
 

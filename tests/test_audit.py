@@ -38,7 +38,7 @@ from lending.services import (
     savings_withdraw,
     write_off_post,
 )
-from vbsp_district.audit import audit_record
+from vbsp_district.core.audit import audit_record
 from vbsp_district.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

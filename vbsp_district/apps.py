@@ -8,7 +8,8 @@ class VbspDistrictConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import converters, middleware
+        from .access import middleware
+        from .core import converters
 
         converters.register()
         user_logged_in.connect(middleware.session_stamp, dispatch_uid="vbsp_session_stamp")

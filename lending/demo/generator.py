@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from lending.engine import LoanBook, LoanFacts, billing_day
 from lending.services.batch import Row
-from vbsp_district.months import add_months, month_add
+from vbsp_district.core.months import add_months, month_add
 
 from .district import COMMUNES
 

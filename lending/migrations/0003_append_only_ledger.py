@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from vbsp_district.append_only import append_only
+from vbsp_district.core.append_only import append_only
 
 
 class Migration(migrations.Migration):

@@ -4,8 +4,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from vbsp_district.errors import refuse
-from vbsp_district.money import over_cap_message, posting_cap, vn_date, vnd
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.money import over_cap_message, posting_cap, vn_date, vnd
 
 from ..selectors import closed_period_on
 

@@ -31,9 +31,9 @@ from groups.models import (
     national_id_validator,
 )
 from groups.services import check_attendees, check_trainees
-from vbsp_district.audit import audit_record
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.roles import require_poster
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.roles import require_poster
 
 from ..engine import LoanBook, LoanFacts
 from ..models import (

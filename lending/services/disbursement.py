@@ -5,12 +5,12 @@ from django.db import IntegrityError, transaction
 
 from groups.models import Member
 from groups.selectors import membership_on
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.months import add_months
-from vbsp_district.roles import require_poster
-from vbsp_district.text import key_checked
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.months import add_months
+from vbsp_district.core.roles import require_poster
+from vbsp_district.core.text import key_checked
 
 from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
 from ..selectors import effective_loan_transactions, program_rate_on

@@ -5,10 +5,10 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.months import add_months
-from vbsp_district.roles import require_manager
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.months import add_months
+from vbsp_district.core.roles import require_manager
 
 from ..models import ClosedPeriod
 

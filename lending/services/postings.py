@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from groups.models import Member
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date
-from vbsp_district.roles import require_poster
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.money import vn_date
+from vbsp_district.core.roles import require_poster
 
 from ..models import Loan, LoanTransaction, SavingsTransaction
 from ..selectors import effective_loan_transactions, effective_savings_transactions, loan_book

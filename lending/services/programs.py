@@ -5,10 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.roles import require_manager
-from vbsp_district.text import key_checked
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.roles import require_manager
+from vbsp_district.core.text import key_checked
 
 from ..models import LoanProgram, OverdueRule, ProgramRate
 from .disbursement import _check_rate

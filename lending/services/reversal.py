@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from groups.models import Member
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.roles import require_manager, require_poster
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.roles import require_manager, require_poster
 
 from ..models import Loan, LoanTransaction, ReversalRequest, SavingsTransaction
 from ._checks import check_covers, check_day

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from groups.models import Member, Membership, SavingsGroup
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date
-from vbsp_district.roles import require_poster
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.money import vn_date
+from vbsp_district.core.roles import require_poster
 
 from ..models import Channel, Loan, LoanTransaction, SavingsTransaction
 from ._checks import check_day

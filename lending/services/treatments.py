@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from vbsp_district.audit import audit_record
-from vbsp_district.errors import refuse
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.roles import require_poster
+from vbsp_district.core.audit import audit_record
+from vbsp_district.core.errors import refuse
+from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.roles import require_poster
 
 from ..models import Extension, Freeze, Installment, Loan
 from ..selectors import loan_book

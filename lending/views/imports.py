@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from vbsp_district.forms import call_service
-from vbsp_district.roles import deny_unless_manager, deny_unless_poster
+from vbsp_district.access.pages import deny_unless_manager, deny_unless_poster
+from vbsp_district.core.forms import call_service
 
 from ..forms import WorkbookImportForm
 from ..services.batch import BatchRefused

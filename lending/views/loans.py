@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from groups.selectors import membership_on
-from vbsp_district.forms import call_service
-from vbsp_district.money import vn_date, vnd
-from vbsp_district.roles import deny_unless_poster
+from vbsp_district.access.pages import deny_unless_poster
+from vbsp_district.core.forms import call_service
+from vbsp_district.core.money import vn_date, vnd
 
 from .. import services
 from ..forms import FreezeEndForm, LoanDisburseForm, LoanExtendForm, LoanFreezeForm, LoanPostForm, WriteOffForm

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from vbsp_district.forms import call_service
+from vbsp_district.access.pages import deny_unless_manager, deny_unless_poster
+from vbsp_district.core.forms import call_service
 from vbsp_district.models import AuditEvent
-from vbsp_district.roles import deny_unless_manager, deny_unless_poster
 
 from .. import services
 from ..forms import PeriodCloseForm, PeriodReopenForm

@@ -19,8 +19,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from vbsp_district.money import vn_date
-from vbsp_district.text import key_normalize, key_problem, text_clean, text_problem
+from vbsp_district.core.money import vn_date
+from vbsp_district.core.text import key_normalize, key_problem, text_clean, text_problem
 
 from ..services.batch import SHEETS, BatchRefused, Issue, Row, portfolio_write
 from . import spec

@@ -11,7 +11,7 @@ from lending.services.batch import SHEETS
 
 # Kinds of column: how a cell is read, written and formatted.
 TEXT = "text"  # free text
-CODE = "code"  # a bank key: commune, group, program code (upper-cased; vbsp_district/text.py)
+CODE = "code"  # a bank key: commune, group, program code (upper-cased; vbsp_district/core/text.py)
 LOAN_NO = "loan_no"  # a loan number: a key whose parts may be joined by "/"
 NATIONAL_ID = "national_id"  # 9 or 12 digits, as text
 ASSOCIATION = "association"  # HND, HPN, CCB, DTN (upper-cased)

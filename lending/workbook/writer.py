@@ -16,8 +16,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from groups.models import Commune, GroupAssignment, GroupMeeting, Member, Membership, NewsItem, SavingsGroup, Training
-from vbsp_district.db import read_snapshot
-from vbsp_district.excel import cell
+from vbsp_district.core.db import read_snapshot
+from vbsp_district.core.excel import cell
 
 from ..models import Extension, Freeze, Installment, Loan, LoanProgram, LoanTransaction, ProgramRate
 from ..selectors import effective_loan_transactions, effective_savings_transactions

@@ -27,7 +27,7 @@ from groups.services import (
     news_item_record,
     training_record,
 )
-from vbsp_district.money import vn_date
+from vbsp_district.core.money import vn_date
 
 from ..support import refused, tomorrow
 

@@ -14,8 +14,8 @@ from lending.services import (
     write_off_post,
 )
 from tests.support import loan_interest_balance
+from vbsp_district.core.money import vn_date
 from vbsp_district.models import Role
-from vbsp_district.money import vn_date
 
 from ..factories import UserFactory
 from ..support import bills_of, disburse, refused, tomorrow

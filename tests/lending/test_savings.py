@@ -7,8 +7,8 @@ from groups.services import member_register
 from lending.models import SavingsTransaction
 from lending.selectors import member_savings_balance
 from lending.services import period_close, savings_deposit, savings_transaction_post, savings_withdraw
+from vbsp_district.core.money import vn_date
 from vbsp_district.models import AuditEvent, Role
-from vbsp_district.money import vn_date
 
 from ..factories import UserFactory
 from ..support import refused, tomorrow

@@ -6,8 +6,8 @@ import pytest
 from lending.models import Extension, Freeze
 from lending.selectors import loan_book
 from lending.services import freeze_end, loan_extend, loan_freeze, period_close, repayment_post
+from vbsp_district.core.money import vn_date
 from vbsp_district.models import Role
-from vbsp_district.money import vn_date
 
 from ..factories import UserFactory
 from ..support import bills_of, disburse, refused, tomorrow

@@ -83,7 +83,7 @@ def test_behind_a_proxy_one_client_cannot_lock_a_user_out_for_everyone(client, s
 def test_without_a_proxy_the_forwarded_header_is_not_trusted(client, staff):
     from django.test import RequestFactory
 
-    from vbsp_district.middleware import client_ip
+    from vbsp_district.access.middleware import client_ip
 
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.0.0.5")
     assert client_ip(request) == "10.0.0.5"
@@ -116,7 +116,7 @@ def test_reading_pages_does_not_write_the_session_each_time(client, staff, djang
 def test_an_idle_session_is_moved_on_after_ten_minutes(client, staff, monkeypatch):
     from django.contrib.sessions.models import Session
 
-    from vbsp_district import middleware
+    from vbsp_district.access import middleware
 
     client.force_login(staff)
     expiry = Session.objects.get().expire_date

@@ -550,7 +550,7 @@ def test_an_officer_cannot_disburse_to_a_member_by_typing_the_id(client, staff, 
     from django.test import RequestFactory
 
     from lending.forms import LoanDisburseForm
-    from vbsp_district.scoping import Scope
+    from vbsp_district.access.scoping import Scope
 
     request = RequestFactory().get("/")
     request.user = hpn_officer

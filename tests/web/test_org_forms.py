@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from groups.models import GroupAssignment, GroupMeeting, Member, Membership, SavingsGroup
-from vbsp_district.money import vn_date
+from vbsp_district.core.money import vn_date
 
 from ..support import row_counts
 from .test_read_pages import text_of

@@ -258,7 +258,7 @@ def test_a_name_never_reaches_the_pdf_css_nor_makes_the_server_fetch(listener, s
 def test_the_pdf_fetcher_serves_static_files_and_refuses_everything_else(listener):
     from weasyprint.urls import URLFetchingError, fetch
 
-    from vbsp_district.pdf import BASE_URL, StaticFilesFetcher
+    from vbsp_district.core.pdf import BASE_URL, StaticFilesFetcher
 
     fetcher = StaticFilesFetcher()
     with fetch(fetcher, BASE_URL + "static/css/app.css") as response:

@@ -22,7 +22,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing with "database is locked"; in WAL
-    # mode a long read (an export) never blocks them (vbsp_district.db.read_snapshot).
+    # mode a long read (an export) never blocks them (vbsp_district.core.db.read_snapshot).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
     )
@@ -47,15 +47,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "vbsp_district.middleware.RejectNulMiddleware",
+    "vbsp_district.access.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "vbsp_district.middleware.SessionRefreshMiddleware",
+    "vbsp_district.access.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "vbsp_district.scoping.ScopeMiddleware",
-    "vbsp_district.middleware.RoleRequiredMiddleware",
+    "vbsp_district.access.scoping.ScopeMiddleware",
+    "vbsp_district.access.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -72,7 +72,7 @@ AUTHENTICATION_BACKENDS = [
 # another PC. Behind a reverse proxy set DJANGO_PROXY_COUNT (1 for one nginx): the client
 # is then read from X-Forwarded-For, else every client would share the proxy's address.
 VBSP_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "vbsp_district.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "vbsp_district.access.middleware.client_ip"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "vbsp_district.context.navigation",
+                "vbsp_district.access.context.navigation",
             ],
         },
     },
@@ -124,7 +124,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 VBSP_MAX_POSTING_AMOUNT = env.int("VBSP_MAX_POSTING_AMOUNT", default=2_000_000_000)
 
 # Sessions on shared office PCs: gone when the browser closes, and after a working day
-# without a request (vbsp_district.middleware.SessionRefreshMiddleware moves it on).
+# without a request (vbsp_district.access.middleware.SessionRefreshMiddleware moves it on).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_HOURS", default=9) * 3600
 SESSION_COOKIE_HTTPONLY = True

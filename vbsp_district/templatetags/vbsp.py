@@ -2,7 +2,7 @@
 
 from django import template
 
-from vbsp_district import money
+from vbsp_district.core import money
 
 register = template.Library()
 

@@ -19,8 +19,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .models import Role
-from .roles import role_may_post, user_role
+from groups.models import Association, Commune, Member, Membership, SavingsGroup
+from lending.models import Channel, Loan
+
+from ..core.roles import role_may_post, user_role
+from ..models import Role
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,6 @@ class Scope:
 
     # -- what the user may see ------------------------------------------------------------
     def communes(self, qs=None):
-        from groups.models import Commune
-
         qs = Commune.objects.all() if qs is None else qs
         if self.role is None:
             return qs.none()
@@ -67,8 +68,6 @@ class Scope:
         return qs
 
     def associations(self, qs=None):
-        from groups.models import Association
-
         qs = Association.objects.all() if qs is None else qs
         if self.role is None:
             return qs.none()
@@ -77,8 +76,6 @@ class Scope:
         return qs
 
     def groups(self, qs=None, on: date | None = None):
-        from groups.models import SavingsGroup
-
         qs = SavingsGroup.objects.all() if qs is None else qs
         if on is not None:
             qs = qs.filter(founded_on__lte=on)
@@ -93,8 +90,6 @@ class Scope:
         return qs
 
     def members(self, qs=None, on: date | None = None):
-        from groups.models import Member, Membership
-
         qs = Member.objects.all() if qs is None else qs
         if self.sees_everything:
             return qs
@@ -105,8 +100,6 @@ class Scope:
         return qs.annotate(_group_on=Subquery(group_on)).filter(_group_on__in=self.groups(on=on).values("pk"))
 
     def loans(self, qs=None, on: date | None = None):
-        from lending.models import Channel, Loan
-
         qs = Loan.objects.all() if qs is None else qs
         if on is not None:
             qs = qs.filter(disbursed_on__lte=on)

@@ -44,7 +44,7 @@ class MoneyField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, int):
-            from vbsp_district.money import vnd
+            from vbsp_district.core.money import vnd
 
             return vnd(value)
         return value
@@ -104,7 +104,7 @@ class BankForm(forms.Form):
 
     Whatever a field's type, a value holding control or bidirectional characters or
     digits other than 0–9 is refused on its field; free text is stored in NFC without
-    zero-width characters (`vbsp_district/text.py`).
+    zero-width characters (`vbsp_district/core/text.py`).
     """
 
     def __init__(self, *args, **kwargs):

@@ -6,7 +6,7 @@ import time
 from django.shortcuts import render
 from django.urls import reverse
 
-from .text import has_nul
+from ..core.text import has_nul
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL_MESSAGE = "Dữ liệu gửi lên có ký tự NUL (mã 0) không hợp lệ; hãy quay lại và nhập lại."

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from .models import AuditEvent
+from ..models import AuditEvent
 
 
 def _jsonable(value):

@@ -14,7 +14,7 @@ than it reads, are refused.
 import re
 import unicodedata
 
-# One part of a key; the URL converters in `vbsp_district.converters` use the same text.
+# One part of a key; the URL converters in `vbsp_district.core.converters` use the same text.
 KEY_PART = r"[A-Z0-9][A-Z0-9._-]*"
 KEY = KEY_PART
 LOAN_NO = rf"{KEY_PART}(?:/{KEY_PART})*"

@@ -8,10 +8,8 @@ commands); pages check the request (`deny_unless_poster`, `deny_unless_manager`)
 both ask `may_post` / `is_manager`.
 """
 
-from django.core.exceptions import PermissionDenied
-
+from ..models import Role
 from .errors import refuse
-from .models import Role
 
 POSTING_ROLES = (Role.STAFF, Role.MANAGER)
 POSTERS_ONLY = "Chỉ cán bộ tín dụng và lãnh đạo phòng giao dịch được ghi sổ."
@@ -49,14 +47,3 @@ def require_poster(user, field: str = "acting_user"):
     """A service's check of its acting user (None: the system, in a command)."""
     if user is not None and not may_post(user):
         refuse(field, "Bạn không có quyền ghi sổ giao dịch.")
-
-
-def deny_unless_poster(request):
-    """A page's check: 403 unless the signed-in user may post."""
-    if not request.scope.can_post:
-        raise PermissionDenied(POSTERS_ONLY)
-
-
-def deny_unless_manager(request):
-    if not request.scope.is_manager:
-        raise PermissionDenied(MANAGERS_ONLY)
