@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import transaction_day_views, views
+from . import views
+from .views import transaction_day as transaction_day_views
 
 urlpatterns = [
     # Money forms and the manager's desk (lending/views/). A loan number may contain a slash;
@@ -19,7 +20,7 @@ urlpatterns = [
     path("periods/", views.period_list, name="period_list"),
     path("import/", views.workbook_import_page, name="workbook_import"),
     path("import/template.xlsx", views.workbook_template_download, name="workbook_template_download"),
-    # The commune transaction day (lending/transaction_day_views.py).
+    # The commune transaction day (lending/views/transaction_day.py).
     path("transaction-day/", transaction_day_views.transaction_day, name="transaction_day"),
     path(
         "transaction-day/<key:commune_code>/<str:day>/",

@@ -1,4 +1,4 @@
-"""The lending desk's pages (the commune transaction day has its own module)."""
+"""The lending desk's pages; the commune transaction day's are in `transaction_day`."""
 
 from .imports import workbook_import_page, workbook_template_download
 from .loans import loan_disburse, loan_extend, loan_freeze, loan_post, loan_write_off

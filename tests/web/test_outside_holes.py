@@ -519,7 +519,7 @@ def test_a_damaged_part_that_is_not_a_sheet_is_named(tmp_path, staff):
         workbook_import(path, acting_user=staff)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_export_reads_one_snapshot_that_blocks_no_writer(tmp_path):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

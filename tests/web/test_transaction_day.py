@@ -23,9 +23,9 @@ from groups.models import SavingsGroup
 from groups.services import member_register, membership_add
 from lending.models import Channel, Loan, LoanTransaction, SavingsTransaction
 from lending.selectors import loan_book, member_savings_balance
+from lending.selectors.transaction_day import next_transaction_day, transaction_day_sheets
 from lending.services import interest_payment_post, repayment_post, savings_deposit
 from lending.services.transaction_day import LoanRow, SavingsRow, SheetRefused, transaction_day_post
-from lending.transaction_day import next_transaction_day, transaction_day_sheets
 from tests.factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
 from tests.support import disburse, loan_interest_balance, row_counts
 from vbsp_district.models import AuditEvent, Role
@@ -541,7 +541,7 @@ def test_a_sixty_member_group_posts_in_one_request(
     assert row_counts() == before
     data[f"g{group.pk}-w-{people[-1][0].pk}"] = ""
 
-    import lending.transaction_day_views as views
+    import lending.views.transaction_day as views
 
     calls = []
     service = views.transaction_day_post

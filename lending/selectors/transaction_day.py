@@ -30,9 +30,9 @@ from django.db.models import Case, F, IntegerField, Q, Sum, When
 from groups.models import Commune, Membership, SavingsGroup
 from vbsp_district.core.months import month_add
 
-from .engine import LoanBook, billing_day
-from .models import Channel, InterestBill, Loan, SavingsTransaction
-from .selectors import effective_savings_transactions, loan_facts_bulk
+from ..engine import LoanBook, billing_day
+from ..models import Channel, InterestBill, Loan, SavingsTransaction
+from . import effective_savings_transactions, loan_facts_bulk
 
 DAY = timedelta(days=1)
 

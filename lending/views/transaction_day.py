@@ -22,9 +22,14 @@ from vbsp_district.core.forms import VNDateField
 from vbsp_district.core.money import vn_date, vnd
 from vbsp_district.core.months import month_add
 
-from .services.transaction_day import SheetRefused, transaction_day_post
-from .transaction_day import groups_active_on, next_transaction_day, transaction_day_in, transaction_day_sheets
-from .transaction_day_forms import GroupSheetForm, sheet_member_rows
+from ..forms.transaction_day import GroupSheetForm, sheet_member_rows
+from ..selectors.transaction_day import (
+    groups_active_on,
+    next_transaction_day,
+    transaction_day_in,
+    transaction_day_sheets,
+)
+from ..services.transaction_day import SheetRefused, transaction_day_post
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from vbsp_district.core.forms import MoneyField, parse_money
 
-from .services.transaction_day import LoanRow, SavingsRow
-from .transaction_day import GroupSheet
+from ..selectors.transaction_day import GroupSheet
+from ..services.transaction_day import LoanRow, SavingsRow
 
 # What each input of a row posts, and the row field the service reports errors under.
 LOAN_INPUTS = (("p", "principal"), ("i", "interest"))

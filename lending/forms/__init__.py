@@ -21,8 +21,8 @@ from vbsp_district.core.forms import BankForm, MoneyField, VNDateField, parse_mo
 from vbsp_district.core.money import vn_date, vnd
 from vbsp_district.core.text import key_normalize, key_problem
 
-from .models import Channel, ClosedPeriod, LoanProgram, LoanTransaction, SavingsTransaction
-from .services import schedule_generate
+from ..models import Channel, ClosedPeriod, LoanProgram, LoanTransaction, SavingsTransaction
+from ..services import schedule_generate
 
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 TOKEN_PREFIX = "WEB-"

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 from django.db.models import Q, Sum
 
-from .engine import Bill, LoanBook, LoanFacts
-from .models import (
+from ..engine import Bill, LoanBook, LoanFacts
+from ..models import (
     ClosedPeriod,
     Extension,
     Freeze,
@@ -80,7 +80,7 @@ def closed_period_on(day: date) -> ClosedPeriod | None:
 
 def loan_facts_bulk(loan_ids=None) -> dict[int, LoanFacts]:
     """Facts of many loans in a fixed number of queries (maintenance and checks)."""
-    from .models import Loan
+    from ..models import Loan
 
     loans = Loan.objects.select_related("program", "member__commune")
     if loan_ids is not None:
@@ -181,7 +181,7 @@ def bills_beyond_cache(through: date) -> list[tuple[int, date, int]]:
     """
     from django.utils import timezone
 
-    from .models import Loan
+    from ..models import Loan
 
     limit = min(through, timezone.localdate())
     stale = dict(
