@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from groups.models import Association, Member, Membership, SavingsGroup
 from groups.selectors import membership_on
 from lending.models import Channel, Loan, LoanTransaction, ReversalRequest, SavingsTransaction
-from lending.selectors import effective_savings_transactions, loan_position
+from lending.selectors import LoanPosition, effective_savings_transactions, loan_position
 
 from .indicators import ZERO, Figures, figure_sets, loan_figures
 
@@ -301,26 +301,21 @@ class ScheduleLine:
 
 @dataclass
 class LoanPage:
-    outstanding: int
-    frozen: int
-    overdue: int
-    normal: int
-    maturity: date | None
-    interest_balance: int
+    """A loan's page: its position (`lending.selectors.loan_position`, the one source of a
+    loan's figures) and everything recorded on it up to the day shown."""
+
+    position: LoanPosition
     schedule: list[ScheduleLine]
     transactions: list
     extensions: list
     freezes: list
-    bills: list
     group: SavingsGroup | None
 
-    @property
-    def interest_arrears(self) -> int:
-        return max(self.interest_balance, 0)
-
-    @property
-    def interest_credit(self) -> int:
-        return max(-self.interest_balance, 0)
+    def __getattr__(self, name):
+        # outstanding, frozen, overdue, normal, maturity, bills, interest_* of the position
+        if name == "position":
+            raise AttributeError(name)
+        return getattr(self.position, name)
 
     @property
     def treatment_count(self) -> int:
@@ -343,19 +338,13 @@ def loan_page(loan, as_of: date) -> LoanPage:
     )
     membership = membership_on(loan.member, as_of) if loan.channel == Channel.ENTRUSTED else None
     return LoanPage(
-        outstanding=position.outstanding,
-        frozen=position.frozen,
-        overdue=position.overdue,
-        normal=position.normal,
-        maturity=position.maturity,
-        interest_balance=position.interest_balance,
+        position=position,
         schedule=[ScheduleLine(due, contract, principal) for due, contract, _id, principal in position.schedule],
         transactions=transactions,
         extensions=list(
             loan.extensions.filter(decided_on__lte=as_of).select_related("installment").order_by("decided_on", "id")
         ),
         freezes=list(loan.freezes.filter(effective_on__lte=as_of).order_by("effective_on", "id")),
-        bills=position.bills,
         group=membership.group if membership else None,
     )
 
