@@ -59,7 +59,7 @@ def member_register(request):
 
 @poster_required
 def group_create(request):
-    code = request.GET.get("xa", "").strip()
+    code = request.GET.get("commune", "").strip()
     commune = request.scope.communes().filter(code=code).first() if code else None
     form = GroupCreateForm(request.POST or None, initial={"commune": commune} if commune else None)
     if request.method == "POST" and form.is_valid():

@@ -2,7 +2,7 @@
 
 Every object is looked up through `request.scope`, so an association officer who types
 the address of another association's group, member or loan gets a 404; every list is
-cut by the same scope. The date shown is `?ngay=dd/mm/yyyy` (today by default).
+cut by the same scope. The date shown is `?date=dd/mm/yyyy` (today by default).
 """
 
 from functools import wraps
@@ -26,7 +26,7 @@ def reader_required(view):
         if not (request.scope.sees_everything or request.scope.is_officer):
             raise PermissionDenied
         request.as_of = as_of_from(request)
-        request.date_query = "" if request.as_of == timezone.localdate() else f"?ngay={vn_date(request.as_of)}"
+        request.date_query = "" if request.as_of == timezone.localdate() else f"?date={vn_date(request.as_of)}"
         return view(request, *args, **kwargs)
 
     return require_GET(wrapper)

@@ -1,11 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+
+# Paths and query parameters are English words, as in the code (the pages speak
+# Vietnamese). Links from before keep working: the old Vietnamese paths redirect here,
+# and the old parameters (`ngay`, `xa`) are renamed by LegacyQueryMiddleware.
+LEGACY_PATHS = {"dang-nhap": "login", "dang-xuat": "logout", "quan-tri": "admin"}
+
+
+def _moved(url: str):
+    """A permanent redirect that keeps the query string and needs no sign-in."""
+    return login_not_required(RedirectView.as_view(url=url, permanent=True, query_string=True))
+
 
 urlpatterns = [
-    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("quan-tri/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    *(re_path(rf"^{old}/(?P<rest>.*)$", _moved(f"/{new}/%(rest)s")) for old, new in LEGACY_PATHS.items()),
     path("", include("groups.urls")),
     path("", include("lending.urls")),
     path("", include("reporting.urls")),

@@ -61,12 +61,12 @@ def transaction_day(request):
     """Chọn xã và ngày giao dịch: the communes with their next transaction day."""
     communes = list(request.scope.communes().order_by("code"))
     today = timezone.localdate()
-    code = request.GET.get("xa", "").strip()
+    code = request.GET.get("commune", "").strip()
     if code:
         commune = _commune(request, code)
         field = VNDateField(required=False)
         try:
-            day = field.clean(request.GET.get("ngay", ""))
+            day = field.clean(request.GET.get("date", ""))
         except ValidationError:
             day = None
         if day is None or not 1900 <= day.year <= 2999:

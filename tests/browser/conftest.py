@@ -65,7 +65,7 @@ def shot(page, name: str):
 
 
 def sign_in(page, username: str, password: str = "secret-pass-1"):
-    page.goto(page.base + "/dang-nhap/")
+    page.goto(page.base + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")

@@ -14,7 +14,7 @@ import pytest
 from . import portfolio
 from .conftest import shot, sign_in
 
-NGAY = "?ngay=31/03/2020"
+NGAY = "?date=31/03/2020"
 HND_TRACES = ("Nguyễn Văn An", "QH-01", "HND-1", "12.000.000", "36.000.000", "500.000", "800.000")
 
 
@@ -73,9 +73,9 @@ def test_an_officer_sees_nothing_of_another_association(page):
     # -- the commune list and a commune: only their groups ---------------------------------
     page.locator("nav a", has_text="Xã, tổ, hộ vay").click()
     page.wait_for_url(re.compile(r".*/communes/$"))
-    page.fill("#id_ngay", "31/03/2020")
-    page.locator("#id_ngay").press("Enter")
-    page.wait_for_url(re.compile(r".*/communes/\?ngay=31%2F03%2F2020$"))
+    page.fill("#id_date", "31/03/2020")
+    page.locator("#id_date").press("Enter")
+    page.wait_for_url(re.compile(r".*/communes/\?date=31%2F03%2F2020$"))
     assert [row[:4] for row in _table(page)] == [
         ["Xã Quán Hàu", "20", "6.000.000", "6.000.000"],
         ["Xã Vạn Ninh", "28", "18.000.000", "18.000.000"],
@@ -83,7 +83,7 @@ def test_an_officer_sees_nothing_of_another_association(page):
     ]
     _nothing_of_hnd(page)
     page.locator("main table a", has_text="Xã Quán Hàu").click()
-    page.wait_for_url(re.compile(r".*/communes/QH/\?ngay=31/03/2020$"))
+    page.wait_for_url(re.compile(r".*/communes/QH/\?date=31/03/2020$"))
     groups = _table(page)
     assert [row[:4] for row in groups[:-1]] == [["QH-02", "Tổ thôn Tân Mỹ", "Thôn Tân Mỹ", "Hội PN"]]
     _nothing_of_hnd(page)
@@ -132,8 +132,8 @@ def test_an_officer_sees_nothing_of_another_association(page):
     assert page.goto(page.base + "/loans/HND-1/post/").status == 404
     # The commune's sheet is shown to read and print, with no input and no posting button.
     page.locator("nav a", has_text="Giao dịch xã").click()
-    page.select_option("#xa", "QH")
-    page.fill("#ngay", "20/03/2020")
+    page.select_option("#commune", "QH")
+    page.fill("#date", "20/03/2020")
     page.click("main form button[type=submit]")
     page.wait_for_url(page.base + "/transaction-day/QH/2020-03-20/")
     assert (

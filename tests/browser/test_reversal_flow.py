@@ -23,7 +23,7 @@ from lending.services import repayment_post
 from . import portfolio
 from .conftest import shot, sign_in
 
-NGAY = "?ngay=31/03/2020"
+NGAY = "?date=31/03/2020"
 
 
 def _cells(row) -> list[str]:
@@ -43,7 +43,7 @@ def _transactions(page) -> list[list[str]]:
 
 def _sign_out(page):
     page.locator("nav button", has_text="Đăng xuất").click()
-    page.wait_for_url(re.compile(r".*/dang-nhap/.*"))
+    page.wait_for_url(re.compile(r".*/login/.*"))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

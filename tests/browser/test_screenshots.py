@@ -13,7 +13,7 @@ from lending.services import reversal_request
 from . import portfolio
 from .conftest import shot, sign_in
 
-NGAY = "?ngay=31/03/2020"
+NGAY = "?date=31/03/2020"
 DESKTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
 

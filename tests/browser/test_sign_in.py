@@ -10,10 +10,10 @@ from .conftest import shot, sign_in
 def test_sign_in_page_and_a_wrong_password(page):
     UserFactory(username="canbo", role=Role.STAFF)
     page.goto(page.base + "/")
-    assert "/dang-nhap/" in page.url  # every page needs sign-in
+    assert "/login/" in page.url  # every page needs sign-in
     shot(page, "00-sign-in")
     sign_in(page, "canbo", "wrong-password")
     assert page.locator(".alert-danger").inner_text() == "Tên đăng nhập hoặc mật khẩu không đúng."
     sign_in(page, "canbo")
-    assert "/dang-nhap/" not in page.url
+    assert "/login/" not in page.url
     assert page.locator("nav").is_visible()

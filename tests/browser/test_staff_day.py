@@ -121,8 +121,8 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
 
     # -- the transaction-day chooser, then the commune's sheet -------------------------------
     page.locator("nav a", has_text="Giao dịch xã").click()
-    page.select_option("#xa", "QH")
-    page.fill("#ngay", "20/02/2020")
+    page.select_option("#commune", "QH")
+    page.fill("#date", "20/02/2020")
     page.click("main form button[type=submit]")
     page.wait_for_url(page.base + "/transaction-day/QH/2020-02-20/")
     assert page.locator("h1").inner_text() == "Bảng kê giao dịch Xã Quán Hàu"
@@ -191,16 +191,16 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     assert _figure(page, "Số dư tiết kiệm (đ)") == "350.000"
 
     # -- the loan page and the member page --------------------------------------------------
-    page.goto(page.base + "/loans/L1/?ngay=20/02/2020")
+    page.goto(page.base + "/loans/L1/?date=20/02/2020")
     assert _figure(page, "Dư nợ (đồng)") == "10.500.000"
     assert _figure(page, "Lãi tồn đọng (đồng)") == "0"
     rows = [_cells(r)[:3] for r in page.locator("#tab-transactions tbody tr").all()]
     assert ["10/01/2020", "Giải ngân", "12.000.000"] in rows
     assert ["20/02/2020", "Thu nợ gốc", "1.500.000"] in rows
     assert ["20/02/2020", "Thu lãi", "90.200"] in rows
-    page.fill("#id_ngay", "31/03/2020")
-    page.locator("#id_ngay").press("Enter")
-    page.wait_for_url(re.compile(r".*/loans/L1/\?ngay=31%2F03%2F2020$"))
+    page.fill("#id_date", "31/03/2020")
+    page.locator("#id_date").press("Enter")
+    page.wait_for_url(re.compile(r".*/loans/L1/\?date=31%2F03%2F2020$"))
     assert _figure(page, "Dư nợ (đồng)") == "10.500.000"
     assert _figure(page, "Lãi tồn đọng (đồng)") == "55.825"
     shot(page, "staff-day-loan")

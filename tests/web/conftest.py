@@ -33,7 +33,7 @@ from vbsp_district.models import Role
 from ..factories import UserFactory
 
 AS_OF = date(2020, 3, 31)
-NGAY = "?ngay=31/03/2020"
+NGAY = "?date=31/03/2020"
 
 
 @pytest.fixture

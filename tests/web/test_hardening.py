@@ -28,9 +28,9 @@ NUL_MESSAGE = "Dữ liệu gửi lên có ký tự NUL (mã 0) không hợp lệ
     [
         "/search/?q=%00",
         "/search/?q=QH%00-01",
-        "/transaction-day/?xa=%00",
+        "/transaction-day/?commune=%00",
         "/transaction-day/QH/2020-03-20/pdf/?to=%00",
-        "/communes/?ngay=31/03/2020%00",
+        "/communes/?date=31/03/2020%00",
         "/?%00=1",
     ],
 )
@@ -196,8 +196,8 @@ def test_only_ascii_digits_in_dates_and_the_day_shown(book, as_user):
         reverse("loan_post", args=["HND-1"]), {"kind": "principal", "value_date": "٢٠/٠٣/٢٠٢٠", "amount": "1.000"}
     )
     assert shows(response, "Chỉ dùng chữ số 0–9")
-    # ?ngay= with other digits is not read as a date: the page shows today
-    page = client.get(reverse("home") + "?ngay=٣١/٠٣/٢٠٢٠").content.decode()
+    # ?date= with other digits is not read as a date: the page shows today
+    page = client.get(reverse("home") + "?date=٣١/٠٣/٢٠٢٠").content.decode()
     assert "31/03/2020" not in page
 
 
@@ -294,3 +294,18 @@ def test_keys_are_upper_cased_in_ascii_only(book, as_user, hnd):
         )
         assert response.status_code == 200
         assert shows(response, "Mã tổ chỉ gồm chữ cái không dấu")
+
+
+# -- one language for paths and parameters; old links still work ---------------------------------------
+def test_old_vietnamese_paths_and_parameters_redirect_to_the_english_ones(book, as_user, client):
+    assert client.get("/dang-nhap/?next=/communes/")["Location"] == "/login/?next=/communes/"
+    assert client.get("/quan-tri/groups/")["Location"] == "/admin/groups/"
+    staff = as_user("staff")
+    response = staff.get("/communes/?ngay=31/03/2020")
+    assert (response.status_code, response["Location"]) == (301, "/communes/?date=31%2F03%2F2020")
+    assert staff.get(response["Location"]).status_code == 200
+    response = staff.get("/transaction-day/?xa=QH&ngay=20/02/2020")
+    assert response.status_code == 301
+    assert staff.get(response["Location"])["Location"] == "/transaction-day/QH/2020-02-20/"
+    # a new name already given wins over the old one
+    assert staff.get("/communes/?ngay=01/01/2020&date=31/03/2020")["Location"] == "/communes/?date=31%2F03%2F2020"

@@ -70,7 +70,7 @@ class _Fields(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.in_post_form = (attrs.get("method") or "").lower() == "post" and "dang-xuat" not in (
+            self.in_post_form = (attrs.get("method") or "").lower() == "post" and "logout/" not in (
                 attrs.get("action") or ""
             )
         if not self.in_post_form or tag not in ("input", "select", "textarea"):

@@ -82,7 +82,7 @@ def test_member_register_into_a_group(book, as_user, role):
     ]
     # The member's page shows it, dated.
     assert "Tổ viên tổ QH-01 Tổ thôn Quán Hàu tại ngày 31/03/2020" in text_of(
-        client.get("/members/044000000055/?ngay=31/03/2020")
+        client.get("/members/044000000055/?date=31/03/2020")
     )
 
 
@@ -157,7 +157,7 @@ def group_data(book, hpn, **overrides):
 
 def test_group_create(book, as_user, hpn):
     client = as_user("staff")
-    page = client.get("/groups/new/?xa=QH")
+    page = client.get("/groups/new/?commune=QH")
     assert page.context["form"].initial == {"commune": book.quan_hau}
     for label in (
         "Mã tổ",
@@ -254,7 +254,7 @@ def test_member_move(book, as_user):
         ("QH-02", date(2020, 3, 1), None),
     ]
     # The loan follows the member's group at the date.
-    text = text_of(client.get("/groups/QH-02/?ngay=31/03/2020"))
+    text = text_of(client.get("/groups/QH-02/?date=31/03/2020"))
     assert "Nguyễn Văn An" in text
 
 
@@ -298,7 +298,7 @@ def test_meeting_record(book, as_user):
         18,
         "Bình xét cho vay, đôn đốc thu lãi",
     )
-    text = text_of(client.get("/groups/QH-01/?ngay=31/03/2020"))
+    text = text_of(client.get("/groups/QH-01/?date=31/03/2020"))
     assert "16/03/2020 18 người dự" in text
     refused_on(client, "/groups/QH-01/meetings/new/", data, "held_on", "Tổ QH-01 đã có buổi họp ngày 16/03/2020.")
     refused_on(
@@ -338,21 +338,21 @@ def test_officers_may_not_use_the_forms(book, as_user, role):
         assert client.post(url, data).status_code == 403, url
     assert row_counts() == before
     # Nor are the forms offered on their pages.
-    html = client.get("/groups/VN-01/?ngay=31/03/2020").content.decode()
+    html = client.get("/groups/VN-01/?date=31/03/2020").content.decode()
     assert "/transfer/" not in html and "/meetings/new/" not in html and "/members/new/" not in html
 
 
 def test_officers_see_no_menu_of_forms(book, as_user):
-    html = as_user("officer_hpn").get("/?ngay=31/03/2020").content.decode()
+    html = as_user("officer_hpn").get("/?date=31/03/2020").content.decode()
     assert "/members/new/" not in html and "/groups/new/" not in html
-    html = as_user("staff").get("/?ngay=31/03/2020").content.decode()
+    html = as_user("staff").get("/?date=31/03/2020").content.decode()
     assert "/members/new/" in html and "/groups/new/" in html
 
 
 def test_forms_need_sign_in(book, client):
     for url, data in FORMS:
         response = client.post(url, data)
-        assert response.status_code == 302 and response.url.startswith("/dang-nhap/")
+        assert response.status_code == 302 and response.url.startswith("/login/")
     assert not GroupAssignment.objects.filter(effective_on=date(2020, 3, 1)).exists()
 
 

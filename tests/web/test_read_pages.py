@@ -139,11 +139,11 @@ def test_home_of_a_commune_officer_shows_one_commune(book, as_user):
 def test_home_at_another_date_and_a_bad_date(book, as_user):
     client = as_user("staff")
     # 15/01/2020: HND-1, HPN-1 and TT-1 are out (not yet HPN-2, 28/01); no bill before the 20th.
-    text = text_of(get(client, "/?ngay=15/01/2020"))
+    text = text_of(get(client, "/?date=15/01/2020"))
     assert "Dư nợ (đồng) 48.000.000" in text
     assert "Lãi tồn đọng (đồng) 0" in text
     # A date that is not dd/mm/yyyy falls back to today: the page still renders.
-    assert get(client, "/?ngay=2020-13-45").status_code == 200
+    assert get(client, "/?date=2020-13-45").status_code == 200
 
 
 # -- communes ------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_commune_list_for_staff_and_officers(book, as_user):
     ]
     assert cells(page, "Vạn Ninh")[2] == "18.000.000"
     assert cells(page, "Tổng cộng")[2] == "66.000.000"
-    assert 'href="/communes/QH/?ngay=31/03/2020"' in page.content.decode()
+    assert 'href="/communes/QH/?date=31/03/2020"' in page.content.decode()
 
     page = get(as_user("officer_hpn"), "/communes/" + NGAY)
     assert cells(page, "Quán Hàu")[2] == "6.000.000"
@@ -209,7 +209,7 @@ def test_commune_detail_lists_its_groups_with_their_figures(book, as_user):
     assert cells(page, "Ngoài tổ")[5:] == ["30.000.000", "0", "0,00 %", "159.500", "0"]
     assert cells(page, "Toàn xã")[3:] == ["2", "3", "48.000.000", "6.000.000", "12,50 %", "300.300", "700.000"]
     assert "VN-01" not in text
-    assert 'href="/groups/QH-01/?ngay=31/03/2020"' in page.content.decode()
+    assert 'href="/groups/QH-01/?date=31/03/2020"' in page.content.decode()
 
 
 def test_commune_detail_of_an_officer_lists_only_their_groups(book, as_user):
@@ -241,7 +241,7 @@ def test_group_detail_lists_the_members_at_the_date(book, as_user, staff):
         "200.000",
     ]
     assert cells(page, "Cộng")[3:] == ["1", "6.000.000", "6.000.000", "77.000", "200.000"]
-    assert 'href="/members/044000000002/?ngay=31/03/2020"' in page.content.decode()
+    assert 'href="/members/044000000002/?date=31/03/2020"' in page.content.decode()
     # Association history and meetings.
     assert "Hội Liên hiệp Phụ nữ từ 01/01/2015" in text
     assert "Chưa ghi buổi họp nào." in text
@@ -253,8 +253,8 @@ def test_group_detail_follows_the_date_of_membership(book, as_user, staff):
 
     membership_end(member=book.binh, left_on=date(2020, 3, 15), acting_user=staff)
     client = as_user("staff")
-    assert "Trần Thị Bình" in text_of(get(client, "/groups/QH-02/?ngay=15/03/2020"))
-    assert "Trần Thị Bình" not in text_of(get(client, "/groups/QH-02/?ngay=16/03/2020"))
+    assert "Trần Thị Bình" in text_of(get(client, "/groups/QH-02/?date=15/03/2020"))
+    assert "Trần Thị Bình" not in text_of(get(client, "/groups/QH-02/?date=16/03/2020"))
 
 
 def test_member_detail_shows_loans_memberships_and_savings(book, as_user):
@@ -281,7 +281,7 @@ def test_member_detail_shows_loans_memberships_and_savings(book, as_user):
         "Rút tiết kiệm",
         "100.000",
     ]
-    assert 'href="/loans/HPN-1/?ngay=31/03/2020"' in page.content.decode()
+    assert 'href="/loans/HPN-1/?date=31/03/2020"' in page.content.decode()
 
 
 def test_member_detail_of_a_direct_borrower_is_for_staff_only(book, as_user):
@@ -350,7 +350,7 @@ def test_loan_detail_with_an_extension(book, as_user, staff):
     assert "Đã gia hạn" in text
     assert cells(page, "18/03/2020") == ["20/03/2020", "20/09/2020", "18/03/2020"]
     # Before the decision, the contract schedule holds.
-    assert "Hạn trả cuối cùng 20/03/2020" in text_of(get(as_user("staff"), "/loans/HPN-1/?ngay=17/03/2020"))
+    assert "Hạn trả cuối cùng 20/03/2020" in text_of(get(as_user("staff"), "/loans/HPN-1/?date=17/03/2020"))
 
 
 # -- scoping ------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def test_a_transferred_group_follows_its_association_at_the_date(book, as_user, 
     from groups.services import group_transfer
 
     group_transfer(group=book.g1, association=hpn, effective_on=date(2020, 3, 1), acting_user=staff)
-    get(as_user("officer_hnd"), "/groups/QH-01/?ngay=29/02/2020")
+    get(as_user("officer_hnd"), "/groups/QH-01/?date=29/02/2020")
     get(as_user("officer_hnd"), "/groups/QH-01/" + NGAY, status=404)
     page = get(as_user("officer_hpn"), "/groups/QH-01/" + NGAY)
     assert "Hội Nông dân từ 01/01/2015" in text_of(page) and "Hội Liên hiệp Phụ nữ từ 01/03/2020" in text_of(page)
@@ -404,7 +404,7 @@ def test_search_by_name_national_id_and_loan_number(book, as_user):
     response = client.get("/search/?q=044000000002")
     assert response.status_code == 302 and response.url == "/members/044000000002/"
     response = client.get("/search/?q=HPN-1" + NGAY.replace("?", "&"))
-    assert response.status_code == 302 and response.url == "/loans/HPN-1/?ngay=31/03/2020"
+    assert response.status_code == 302 and response.url == "/loans/HPN-1/?date=31/03/2020"
     # Partial loan numbers and group codes list.
     text = text_of(get(client, "/search/?q=HPN"))
     assert "HPN-1" in text and "HPN-2" in text
@@ -431,7 +431,7 @@ def test_search_is_scoped(book, as_user):
 def test_pages_need_sign_in(book, client):
     for url in ("/", "/communes/", "/groups/QH-01/", "/loans/HND-1/", "/search/?q=An"):
         response = client.get(url)
-        assert response.status_code == 302 and response.url.startswith("/dang-nhap/")
+        assert response.status_code == 302 and response.url.startswith("/login/")
 
 
 def test_a_user_without_a_role_is_refused(book, client, django_user_model):

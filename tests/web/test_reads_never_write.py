@@ -45,7 +45,7 @@ def test_no_page_writes_on_a_read(stale_world, as_user, role):
     for build in TARGETS.values():
         for url in build(stale_world).values():
             for day in DAYS:
-                target = f"{url}{'&' if '?' in url else '?'}ngay={day}" if day else url
+                target = f"{url}{'&' if '?' in url else '?'}date={day}" if day else url
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(target)
                 assert response.status_code in (200, 302, 403, 404), (role, target, response.status_code)

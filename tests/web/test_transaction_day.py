@@ -656,7 +656,7 @@ def test_a_commune_level_officer_gets_404_for_other_communes(client, book, commu
     client.force_login(officer)
     assert client.get(sheet_url(commune, FEB)).status_code == 404
     assert client.get(sheet_url(commune, FEB, "transaction_day_pdf")).status_code == 404
-    assert client.get(reverse("transaction_day") + "?xa=QH").status_code == 404
+    assert client.get(reverse("transaction_day") + "?commune=QH").status_code == 404
     assert client.get(sheet_url(other, date(2020, 2, 28))).status_code == 200
 
 
@@ -684,9 +684,9 @@ def test_the_index_lists_the_communes_and_opens_the_next_transaction_day(client,
     page = client.get(reverse("transaction_day"))
     assert page.status_code == 200 and "Quán Hàu" in text_of(page)
     today = timezone.localdate()
-    response = client.get(reverse("transaction_day") + "?xa=QH")
+    response = client.get(reverse("transaction_day") + "?commune=QH")
     assert response["Location"] == sheet_url(commune, next_transaction_day(commune, today))
-    response = client.get(reverse("transaction_day") + "?xa=QH&ngay=20/02/2020")
+    response = client.get(reverse("transaction_day") + "?commune=QH&date=20/02/2020")
     assert response["Location"] == sheet_url(commune, FEB)
 
 

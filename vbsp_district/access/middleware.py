@@ -3,6 +3,7 @@ view runs, the client's address behind a proxy, and sessions that end when idle.
 
 import time
 
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -98,3 +99,26 @@ class SessionRefreshMiddleware:
             if now - session.get(SESSION_STAMP, 0) >= SESSION_REFRESH_SECONDS:
                 session[SESSION_STAMP] = now
         return response
+
+
+# The query parameters' former Vietnamese names → their names now.
+LEGACY_PARAMETERS = {"ngay": "date", "xa": "commune"}
+
+
+class LegacyQueryMiddleware:
+    """A GET with a former parameter name (`?ngay=`, `?xa=`) is redirected, permanently,
+    to the same address with today's names, so that old links and bookmarks still work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and any(old in request.GET for old in LEGACY_PARAMETERS):
+            query = request.GET.copy()
+            for old, new in LEGACY_PARAMETERS.items():
+                if old in query:
+                    values = query.pop(old)
+                    if new not in query:
+                        query.setlist(new, values)
+            return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return self.get_response(request)

@@ -149,12 +149,12 @@ def call_service(form: forms.Form, service, **kwargs):
 
 
 def as_of_from(request, default: date | None = None) -> date:
-    """The `ngay` query parameter (dd/mm/yyyy) or `default`/today; bad input → default."""
+    """The `date` query parameter (dd/mm/yyyy) or `default`/today; bad input → default."""
     from django.utils import timezone
 
     field = VNDateField(required=False)
     try:
-        value = field.clean(request.GET.get("ngay", ""))
+        value = field.clean(request.GET.get("date", ""))
     except ValidationError:
         value = None
     if value is None or value.year < 1900 or value.year > 2999:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "vbsp_district.access.middleware.RejectNulMiddleware",
+    "vbsp_district.access.middleware.LegacyQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vbsp_district.access.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
