@@ -984,6 +984,20 @@ class _Batch:
             "NewsItems": len(self.new_news),
         }
 
+    def imported_keys(self) -> dict:
+        """What the import wrote, by key: the records it created and the loans it posted to
+        (the ledger rows themselves are counted, and carry the importing user)."""
+        return {
+            "created": {
+                "communes": sorted(c.code for c in self.new_communes),
+                "programs": sorted(p.code for p in self.new_programs),
+                "groups": sorted(g.code for g in self.new_groups),
+                "members": sorted(m.national_id for m in self.new_members),
+                "loans": sorted(s.loan.loan_no for s in self.loans.values() if s.new),
+            },
+            "posted_to_loans": sorted(s.loan.loan_no for s in self.loans.values() if not s.new and s.transactions),
+        }
+
     def write_bills(self):
         """Bills once per touched loan, from the facts in memory (real ids swapped in)."""
         through_by_loan = defaultdict(list)
@@ -1048,8 +1062,8 @@ def portfolio_write(
     audit_record(
         user=acting_user,
         action="portfolio.write",
-        obj=Loan(),
+        object_type="workbook",
         key=source[:64],
-        data={"source": source, "counts": counts},
+        data={"source": source, "counts": counts, **batch.imported_keys()},
     )
     return counts

@@ -5,6 +5,7 @@ import pytest
 from groups.models import Member, SavingsGroup
 from lending.models import InterestBill, Loan, LoanTransaction
 from lending.services.batch import BatchRefused, Row, portfolio_write
+from vbsp_district.models import AuditEvent
 
 
 def rows(sheet, *records):
@@ -61,6 +62,17 @@ def test_batch_writes_everything_with_bills(staff):
         (date(2020, 2, 20), 68_200),
     ]
     assert LoanTransaction.objects.filter(loan=loan).count() == 2
+    # the audit trail names what was imported, not an unsaved loan
+    event = AuditEvent.objects.get(action="portfolio.write")
+    assert (event.object_type, event.object_key, event.user) == ("workbook", "test", staff)
+    assert event.data["created"] == {
+        "communes": [c["code"] for c in (r.data for r in small_batch().get("Communes", []))],
+        "programs": [],
+        "groups": ["G1"],
+        "members": ["044000000001"],
+        "loans": ["L1"],
+    }
+    assert event.data["counts"]["Loans"] == 1 and event.data["posted_to_loans"] == []
 
 
 @pytest.mark.django_db

@@ -20,12 +20,17 @@ def _jsonable(value):
     return value
 
 
-def audit_record(*, user, action: str, obj, key: str | None = None, data: dict | None = None):
-    """Write one audit event for `obj`; call it inside the service's transaction."""
+def audit_record(
+    *, user, action: str, obj=None, key: str | None = None, data: dict | None = None, object_type: str | None = None
+):
+    """Write one audit event for `obj` (or for what `object_type` and `key` name, such as an
+    imported workbook); call it inside the service's transaction."""
+    if object_type is None:
+        object_type = obj._meta.label if hasattr(obj, "_meta") else str(type(obj).__name__)
     return AuditEvent.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         action=action,
-        object_type=obj._meta.label if hasattr(obj, "_meta") else str(type(obj).__name__),
+        object_type=object_type,
         object_key=str(key if key is not None else obj.pk),
         data=_jsonable(data or {}),
     )
