@@ -88,9 +88,6 @@ class GroupQuerySet(models.QuerySet):
         """Groups founded by `day` and not dissolved by it (DESIGN §4, counts)."""
         return self.filter(founded_on__lte=day).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day))
 
-    def founded_by(self, day):
-        return self.filter(founded_on__lte=day)
-
     def with_association(self, day, field: str = "association_id", name: str = "association_on"):
         """Annotate `name`: `field` of the association managing each group at `day`."""
         return self.annotate(

@@ -88,13 +88,3 @@ def key_checked(value, field: str, label: str, *, slashes: bool = False, max_len
     if problem := key_problem(key, label, slashes=slashes):
         refuse(field, problem)
     return key
-
-
-def text_checked(value, field: str, *, multiline: bool = False) -> str:
-    """Free text as stored (NFC, no zero-width characters), or a refusal naming `field`."""
-    from .errors import refuse
-
-    cleaned = text_clean(str(value))
-    if problem := text_problem(cleaned, multiline=multiline):
-        refuse(field, problem)
-    return cleaned
