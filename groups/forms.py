@@ -7,7 +7,7 @@ from django.utils import timezone
 from vbsp_district.core.forms import BankForm, VNDateField
 
 from .models import Association, Commune, Member, SavingsGroup
-from .services import MAX_ATTENDEES
+from .rules import MAX_ATTENDEES
 
 
 class _BootstrapBoundField(BoundField):

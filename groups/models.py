@@ -83,6 +83,11 @@ class CommuneAssociation(models.Model):
 # the date (never allowed by the constraints, but written down once) go to the highest id.
 
 
+def in_force_on(joined_on, left_on, day) -> bool:
+    """The same rule in Python, for periods already in memory (MembershipQuerySet.in_force)."""
+    return joined_on <= day and (left_on is None or left_on >= day)
+
+
 class GroupQuerySet(models.QuerySet):
     def active_on(self, day):
         """Groups founded by `day` and not dissolved by it (DESIGN §4, counts)."""

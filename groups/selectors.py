@@ -16,6 +16,15 @@ def membership_on(member, day: date) -> Membership | None:
     )
 
 
+def member_periods(member) -> list[tuple]:
+    """The member's periods in groups, as (joined_on, left_on, group code), in date order."""
+    return list(
+        Membership.objects.filter(member=member)
+        .order_by("joined_on")
+        .values_list("joined_on", "left_on", "group__code")
+    )
+
+
 def association_of_group_on(group, day: date):
     """The association managing `group` at `day` (the first one before it was founded)."""
     assignment = (

@@ -1,20 +1,21 @@
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
 from groups.models import Member
-from groups.selectors import membership_on
+from groups.rules import check_in_group_for_entrusted
+from groups.selectors import member_periods
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
-from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.money import vn_date
 from vbsp_district.core.months import add_months
 from vbsp_district.core.roles import require_poster
 from vbsp_district.core.text import key_checked
 
+from .. import rules
 from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
+from ..rules import check_amount, check_day, check_not_before
 from ..selectors import effective_loan_transactions, program_rate_on
-from ._checks import check_amount, check_day, check_not_before
 from .interest import interest_bills_rebuild
 
 
@@ -41,33 +42,16 @@ def _check_schedule(installments, *, approved_amount: int, disbursed_on: date):
         refuse("installments", "Món vay phải có ít nhất một kỳ hạn trả nợ.")
     seen = set()
     for due_on, principal in installments:
-        if not isinstance(due_on, date):
-            refuse("installments", "Ngày đến hạn của kỳ hạn trả nợ không hợp lệ.")
-        if due_on <= disbursed_on:
-            refuse(
-                "installments",
-                f"Kỳ hạn {vn_date(due_on)} phải sau ngày giải ngân {vn_date(disbursed_on)}.",
-            )
-        if due_on in seen:
-            refuse("installments", f"Kỳ hạn {vn_date(due_on)} bị trùng.")
-        seen.add(due_on)
-        check_amount(principal, "installments")
-    total = sum(p for _, p in installments)
-    if total != approved_amount:
-        refuse(
-            "installments",
-            f"Tổng các kỳ hạn trả nợ ({vnd(total)} đồng) phải bằng số tiền cho vay ({vnd(approved_amount)} đồng).",
+        rules.check_installment(
+            due_on,
+            principal,
+            disbursed_on=disbursed_on,
+            seen=seen,
+            due_field="installments",
+            amount_field="installments",
         )
-
-
-def _check_rate(annual_rate) -> Decimal:
-    try:
-        rate = Decimal(str(annual_rate))
-    except (InvalidOperation, ValueError):
-        refuse("annual_rate", "Lãi suất không hợp lệ.")
-    if not rate.is_finite() or rate <= 0 or rate >= 100 or rate != rate.quantize(Decimal("0.001")):
-        refuse("annual_rate", "Lãi suất phải là số dương dưới 100 %/năm, tối đa 3 chữ số thập phân.")
-    return rate
+        seen.add(due_on)
+    rules.check_schedule_total(sum(p for _, p in installments), approved_amount, "installments")
 
 
 @transaction.atomic
@@ -107,8 +91,8 @@ def loan_disburse(
     if approved_amount < amount:
         refuse("amount", "Số tiền giải ngân vượt số tiền cho vay theo hợp đồng.")
     check_day(disbursed_on, "disbursed_on", "Ngày giải ngân")
-    if channel not in Channel.values:
-        refuse("channel", "Phương thức cho vay phải là ủy thác hoặc trực tiếp.")
+    rules.check_channel(channel)
+    purpose = rules.check_purpose(purpose)
     if annual_rate is None:
         annual_rate = program_rate_on(program, disbursed_on)
         if annual_rate is None:
@@ -116,13 +100,9 @@ def loan_disburse(
                 "program",
                 f"Chương trình {program.code} chưa có lãi suất áp dụng tại ngày {vn_date(disbursed_on)}.",
             )
-    annual_rate = _check_rate(annual_rate)
-    if channel == Channel.ENTRUSTED and membership_on(member, disbursed_on) is None:
-        refuse(
-            "member",
-            f"Hộ vay {member.full_name} không thuộc tổ TK&VV nào vào ngày "
-            f"{vn_date(disbursed_on)}; món vay ủy thác phải qua tổ.",
-        )
+    annual_rate = rules.check_rate(annual_rate)
+    if channel == Channel.ENTRUSTED:
+        check_in_group_for_entrusted(member_name=member.full_name, periods=member_periods(member), day=disbursed_on)
     if installments is None:
         if term_months is None or interval_months is None:
             refuse("installments", "Cần lịch trả nợ hoặc thời hạn và kỳ hạn trả nợ.")
@@ -191,10 +171,8 @@ def disbursed_total(loan: Loan) -> int:
 
 def check_tranche(loan: Loan, amount: int, value_date: date):
     check_not_before(value_date, loan.disbursed_on, "value_date", "Ngày giải ngân", "ngày giải ngân lần đầu")
-    already = disbursed_total(loan)
-    if already + amount > loan.approved_amount:
-        refuse(
-            "amount",
-            f"Giải ngân thêm {vnd(amount)} đồng vượt số tiền cho vay theo hợp đồng: đã giải ngân "
-            f"{vnd(already)}/{vnd(loan.approved_amount)} đồng.",
+    rules.check_tranche_total(disbursed_total(loan), amount, loan.approved_amount)
+    if loan.channel == Channel.ENTRUSTED:
+        check_in_group_for_entrusted(
+            member_name=loan.member.full_name, periods=member_periods(loan.member), day=value_date
         )

@@ -10,8 +10,16 @@ from vbsp_district.core.money import vn_date
 from vbsp_district.core.roles import require_poster
 
 from ..models import Loan, LoanTransaction, SavingsTransaction
+from ..rules import (
+    check_amount,
+    check_covers,
+    check_day,
+    check_loan_kind,
+    check_not_before,
+    check_reference,
+    check_savings_kind,
+)
 from ..selectors import effective_loan_transactions, effective_savings_transactions, loan_book
-from ._checks import check_amount, check_covers, check_day, check_not_before
 from .disbursement import check_tranche
 from .interest import interest_bills_rebuild
 
@@ -24,17 +32,6 @@ _LABELS = {
     Kind.PRINCIPAL_WRITE_OFF: "xóa nợ gốc",
     Kind.INTEREST_WRITE_OFF: "xóa nợ lãi",
 }
-
-
-def _check_reference(reference):
-    if reference is None:
-        return None
-    reference = str(reference).strip()
-    if not reference:
-        return None
-    if len(reference) > 64:
-        refuse("reference", "Số chứng từ dài quá 64 ký tự.")
-    return reference
 
 
 def principal_path(loan: Loan) -> list[tuple[date, int]]:
@@ -120,12 +117,11 @@ def loan_transaction_post(
     with the same kind, date and amount returns that row instead of posting twice.
     """
     require_poster(acting_user)
-    if kind not in Kind.values:
-        refuse("kind", "Loại giao dịch không hợp lệ.")
+    check_loan_kind(kind)
     check_amount(amount)
     if not isinstance(value_date, date):
         refuse("value_date", "Ngày giao dịch không hợp lệ.")
-    reference = _check_reference(reference)
+    reference = check_reference(reference)
     loan = Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(pk=loan.pk)
     existing = _existing_by_reference(LoanTransaction, {"loan": loan}, reference, kind, value_date, amount)
     if existing is not None:
@@ -218,12 +214,11 @@ def savings_transaction_post(
 ) -> SavingsTransaction:
     """Post a savings deposit or withdrawal; a withdrawal never overdraws, at any date."""
     require_poster(acting_user)
-    if kind not in SavingsTransaction.Kind.values:
-        refuse("kind", "Loại giao dịch tiết kiệm không hợp lệ.")
+    check_savings_kind(kind)
     check_amount(amount)
     if not isinstance(value_date, date):
         refuse("value_date", "Ngày giao dịch không hợp lệ.")
-    reference = _check_reference(reference)
+    reference = check_reference(reference)
     member = Member.objects.select_for_update().get(pk=member.pk)
     existing = _existing_by_reference(SavingsTransaction, {"member": member}, reference, kind, value_date, amount)
     if existing is not None:

@@ -12,7 +12,7 @@ from vbsp_district.core.errors import refuse
 from vbsp_district.core.roles import require_manager, require_poster
 
 from ..models import Loan, LoanTransaction, ReversalRequest, SavingsTransaction
-from ._checks import check_covers, check_day
+from ..rules import check_covers, check_day
 from .interest import interest_bills_rebuild
 from .postings import principal_path, savings_path
 

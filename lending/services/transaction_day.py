@@ -14,7 +14,7 @@ from vbsp_district.core.money import vn_date
 from vbsp_district.core.roles import require_poster
 
 from ..models import Channel, Loan, LoanTransaction, SavingsTransaction
-from ._checks import check_day
+from ..rules import check_day
 from .postings import loan_transaction_post, savings_transaction_post
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9]{8,32}$")

@@ -6,12 +6,13 @@ from django.db import transaction
 
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
-from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.money import vn_date
 from vbsp_district.core.roles import require_poster
 
+from .. import rules
 from ..models import Extension, Freeze, Installment, Loan
+from ..rules import check_amount, check_day, check_not_before
 from ..selectors import loan_book
-from ._checks import check_amount, check_day, check_not_before
 from .interest import interest_bills_rebuild
 
 
@@ -25,19 +26,13 @@ def loan_extend(*, loan: Loan, due_on: date, new_due_on: date, decided_on: date,
     require_poster(acting_user)
     loan = _locked(loan)
     installment = Installment.objects.filter(loan=loan, due_on=due_on).first()
-    if installment is None:
-        refuse("due_on", f"Món vay {loan.loan_no} không có kỳ hạn ngày {vn_date(due_on)}.")
+    rules.check_has_installment(installment is not None, loan.loan_no, due_on)
     check_day(decided_on, "decided_on", "Ngày quyết định")
     check_not_before(decided_on, loan.disbursed_on, "decided_on", "Ngày quyết định", "ngày giải ngân")
     book = loan_book(loan)
     current = book.due_date(installment.pk, installment.due_on, decided_on)
-    if not isinstance(new_due_on, date) or new_due_on <= current:
-        refuse(
-            "new_due_on",
-            f"Ngày đến hạn mới phải sau ngày đến hạn hiện tại ({vn_date(current)}).",
-        )
-    if book.outstanding(decided_on) <= 0:
-        refuse("loan", f"Món vay {loan.loan_no} đã hết dư nợ tại ngày {vn_date(decided_on)}.")
+    rules.check_new_due_on(new_due_on, current)
+    rules.check_outstanding(book.outstanding(decided_on), loan.loan_no, decided_on)
     extension = Extension.objects.create(
         loan=loan,
         installment=installment,
@@ -69,17 +64,9 @@ def loan_freeze(*, loan: Loan, amount: int, effective_on: date, ends_on: date | 
     check_amount(amount)
     check_day(effective_on, "effective_on", "Ngày khoanh nợ")
     check_not_before(effective_on, loan.disbursed_on, "effective_on", "Ngày khoanh nợ", "ngày giải ngân")
-    if ends_on is not None and (not isinstance(ends_on, date) or ends_on <= effective_on):
-        refuse("ends_on", "Ngày kết thúc khoanh nợ phải sau ngày bắt đầu.")
-    book = loan_book(loan)
-    position = book.position(effective_on)
-    free = position.outstanding - position.frozen
-    if amount > free:
-        refuse(
-            "amount",
-            f"Số tiền khoanh {vnd(amount)} đồng vượt dư nợ chưa khoanh {vnd(max(free, 0))} đồng "
-            f"tại ngày {vn_date(effective_on)}.",
-        )
+    rules.check_freeze_ends(ends_on, effective_on)
+    position = loan_book(loan).position(effective_on)
+    rules.check_freeze_amount(amount, position.outstanding - position.frozen, effective_on)
     freeze = Freeze.objects.create(
         loan=loan, amount=amount, effective_on=effective_on, ends_on=ends_on, recorded_by=acting_user
     )
@@ -102,8 +89,7 @@ def freeze_end(*, freeze: Freeze, ends_on: date, acting_user) -> Freeze:
     if freeze.ends_on is not None:
         refuse("ends_on", f"Khoản khoanh nợ đã kết thúc ngày {vn_date(freeze.ends_on)}.")
     check_day(ends_on, "ends_on", "Ngày kết thúc khoanh nợ")
-    if ends_on <= freeze.effective_on:
-        refuse("ends_on", "Ngày kết thúc khoanh nợ phải sau ngày bắt đầu.")
+    rules.check_freeze_ends(ends_on, freeze.effective_on)
     freeze.ends_on = ends_on
     freeze.save(update_fields=["ends_on"])
     interest_bills_rebuild(loan=loan, from_date=ends_on - timedelta(days=1))

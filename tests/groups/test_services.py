@@ -106,7 +106,7 @@ def test_commune_create_town(staff):
         ({"code": "  "}, "code", "Mã xã không được để trống."),
         ({"code": "QH"}, "code", "Mã xã QH đã có trong hệ thống."),
         ({"name": " "}, "name", "Tên xã không được để trống."),
-        ({"kind": "huyen"}, "kind", "Loại đơn vị phải là xã hoặc thị trấn."),
+        ({"kind": "huyen"}, "kind", "Loại đơn vị phải là xã (xa) hoặc thị trấn (thi_tran)."),
         ({"transaction_day": 0}, "transaction_day", "Ngày giao dịch xã phải từ 1 đến 31."),
         ({"transaction_day": 32}, "transaction_day", "Ngày giao dịch xã phải từ 1 đến 31."),
         ({"transaction_day": "20"}, "transaction_day", "Ngày giao dịch xã phải từ 1 đến 31."),
@@ -306,7 +306,7 @@ def test_member_register_accepts_a_nine_digit_id(quan_hau, staff):
         ({"national_id": "12345"}, "national_id", "Số CCCD/CMND phải gồm 9 hoặc 12 chữ số."),
         ({"national_id": "04418000012A"}, "national_id", "Số CCCD/CMND phải gồm 9 hoặc 12 chữ số."),
         ({"full_name": "  "}, "full_name", "Họ và tên không được để trống."),
-        ({"gender": "x"}, "gender", "Giới tính phải là nam hoặc nữ."),
+        ({"gender": "x"}, "gender", "Giới tính phải là nam hoặc nữ (nu)."),
         ({"birth_year": 1899}, "birth_year", "Năm sinh không hợp lệ."),
     ],
 )
@@ -636,7 +636,7 @@ def test_news_item_record(quan_hau, hpn, staff):
 
 def test_news_item_record_refusals(hpn, staff):
     args = {"published_on": date(2020, 3, 8), "association": hpn, "channel": "tv", "title": "Tin", "acting_user": staff}
-    refused(news_item_record, "channel", "Kênh tuyên truyền không hợp lệ.", **(args | {"channel": "radio"}))
+    refused(news_item_record, "channel", "Kênh tuyên truyền phải là một trong: tv, newspaper, sector_newspaper, province_portal, district_portal, commune_loudspeaker.", **(args | {"channel": "radio"}))
     refused(news_item_record, "title", "Tiêu đề không được để trống.", **(args | {"title": ""}))
     day = tomorrow()
     refused(

@@ -291,7 +291,7 @@ def test_loan_disburse_refusals(member, poor, staff):
     refused(
         disburse,
         "channel",
-        "Phương thức cho vay phải là ủy thác hoặc trực tiếp.",
+        "Phương thức cho vay phải là ủy thác (entrusted) hoặc trực tiếp (direct).",
         member=member,
         program=poor,
         user=staff,
@@ -422,3 +422,25 @@ def test_repayments_follow_the_tranches(member, poor, staff):
         value_date=date(2020, 2, 20),
         acting_user=staff,
     )
+
+
+def test_the_group_rule_is_on_disbursement_days_only(commune, group, poor, staff):
+    """One rule on both paths (the import applies `groups.rules` too): an entrusted loan's
+    money goes out through a group on every disbursement day; the borrower may leave the
+    group later, and DESIGN §4 then attributes the loan to the last group."""
+    from groups.services import membership_add, membership_end
+
+    household = member_register(national_id="044000000777", full_name="Hộ rời tổ", commune=commune, acting_user=staff)
+    membership_add(member=household, group=group, joined_on=date(2019, 1, 1), acting_user=staff)
+    loan = disburse(member=household, program=poor, user=staff, amount=6_000_000, approved_amount=12_000_000)
+    membership_end(member=household, left_on=date(2020, 3, 31), acting_user=staff)
+    refused(
+        loan_tranche_disburse,
+        "member",
+        "Hộ vay Hộ rời tổ không thuộc tổ TK&VV nào vào ngày 01/04/2020; món vay ủy thác phải qua tổ.",
+        loan=loan,
+        amount=6_000_000,
+        value_date=date(2020, 4, 1),
+        acting_user=staff,
+    )
+    loan_tranche_disburse(loan=loan, amount=6_000_000, value_date=date(2020, 3, 31), acting_user=staff)

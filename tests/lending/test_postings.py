@@ -116,7 +116,7 @@ def test_loan_transaction_post_refuses_an_unknown_kind(loan, staff):
     refused(
         loan_transaction_post,
         "kind",
-        "Loại giao dịch không hợp lệ.",
+        "Loại giao dịch phải là disbursement, principal, interest, principal_write_off hoặc interest_write_off.",
         loan=loan,
         kind="fee",
         amount=1_000,

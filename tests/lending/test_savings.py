@@ -140,7 +140,7 @@ def test_savings_kind_and_role_refusals(member, staff, hnd):
     refused(
         savings_transaction_post,
         "kind",
-        "Loại giao dịch tiết kiệm không hợp lệ.",
+        "Loại giao dịch tiết kiệm phải là deposit hoặc withdrawal.",
         member=member,
         kind="interest",
         amount=1_000,

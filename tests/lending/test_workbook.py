@@ -417,11 +417,11 @@ REFUSALS = {
     ),
     "duplicate_commune": (
         sheet("Communes", ["C1", "An Ninh", "xa", 20]),
-        "Communes!2 code: Mã xã C1 đã có.",
+        "Communes!2 code: Mã xã C1 đã có trong hệ thống.",
     ),
     "duplicate_group": (
         sheet("Groups", ["G1", "Tổ 1", "C1", "HND", None, None, date(2015, 1, 1), None]),
-        "Groups!2 code: Mã tổ G1 đã có.",
+        "Groups!2 code: Mã tổ G1 đã có trong hệ thống.",
     ),
     "duplicate_national_id": (
         sheet("Members", [NID1, "Lê Thị An", None, None, "C1", None, None]),
@@ -455,17 +455,17 @@ REFUSALS = {
             **sheet("Loans", ["L9", NID1, "01", "entrusted", date(2020, 1, 10), 10_000_000, None, None]),
             **sheet("Installments", ["L9", date(2021, 1, 10), 9_000_000]),
         },
-        "Loans!2 amount: Tổng các kỳ hạn trả nợ (9.000.000 đồng) phải bằng số tiền giải ngân (10.000.000 đồng).",
+        "Loans!2 amount: Tổng các kỳ hạn trả nợ (9.000.000 đồng) phải bằng số tiền cho vay (10.000.000 đồng).",
     ),
     "entrusted_member_in_no_group": (
         {
             **sheet("Members", ["044000000009", "Lê Văn E", None, None, "C1", None, None]),
-            **sheet("Memberships", ["044000000009", "G1", date(2020, 1, 1), date(2020, 6, 30)]),
+            **sheet("Memberships", ["044000000009", "G1", date(2020, 3, 1), None]),
             **sheet("Loans", ["L9", "044000000009", "01", "entrusted", date(2020, 2, 1), 5_000_000, None, None]),
             **sheet("Installments", ["L9", date(2021, 2, 1), 5_000_000]),
         },
-        "Loans!2 national_id: Hộ vay 044000000009 không thuộc tổ TK&VV nào ngày 01/07/2020 "
-        "trong khi món vay ủy thác L9 còn dư nợ.",
+        "Loans!2 national_id: Hộ vay Lê Văn E không thuộc tổ TK&VV nào vào ngày 01/02/2020; "
+        "món vay ủy thác phải qua tổ.",
     ),
     "overlapping_memberships": (
         sheet("Memberships", [NID1, "G2", date(2019, 1, 1), None]),
@@ -492,6 +492,18 @@ def test_each_refusal_lists_its_line_and_writes_nothing(book, tmp_path, case):
     before = table_counts()
     assert refused_lines(xlsx(tmp_path / f"{case}.xlsx", sheets)) == [expected]
     assert table_counts() == before
+
+
+def test_an_entrusted_borrower_may_leave_the_group_after_the_disbursement(book, tmp_path):
+    """The rule of the single services: a group on the disbursement day, not after."""
+    sheets = {
+        **sheet("Members", ["044000000009", "Lê Văn E", None, None, "C1", None, None]),
+        **sheet("Memberships", ["044000000009", "G1", date(2020, 1, 1), date(2020, 6, 30)]),
+        **sheet("Loans", ["L9", "044000000009", "01", "entrusted", date(2020, 2, 1), 5_000_000, None, None]),
+        **sheet("Installments", ["L9", date(2021, 2, 1), 5_000_000]),
+    }
+    workbook_import(xlsx(tmp_path / "left.xlsx", sheets), acting_user=None)
+    assert Loan.objects.filter(loan_no="L9").exists()
 
 
 @pytest.mark.django_db

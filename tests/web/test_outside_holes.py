@@ -245,7 +245,9 @@ def test_a_name_never_reaches_the_pdf_css_nor_makes_the_server_fetch(listener, s
     port = listener.server_address[1]
     # a new line ends a CSS string: what follows it would be read as rules
     hostile = f"X\n}}}}html{{background:url(http://127.0.0.1:{port}/x)}}"
-    commune = commune_create(code="XN", name=hostile, transaction_day=20, acting_user=staff)
+    # the services refuse such a name now: it stands for a row written before they did
+    commune = commune_create(code="XN", name="Xuân Ninh", transaction_day=20, acting_user=staff)
+    type(commune).objects.filter(pk=commune.pk).update(name=hostile)
     group_create(
         code="XN-01", name=f"Tổ <img src=http://127.0.0.1:{port}/z>", commune=commune, association=hnd,
         founded_on=date(2015, 1, 1), acting_user=staff,

@@ -76,6 +76,24 @@ def has_nul(*texts) -> bool:
     return any("\x00" in text for text in texts if isinstance(text, str))
 
 
+def text_checked(
+    value, field: str, label: str, *, required: bool = False, multiline: bool = False, max_length: int | None = None
+) -> str:
+    """Free text as stored (NFC, zero-width dropped, stripped), or a refusal naming `field`.
+
+    The services' check, so that every path (pages, the import, the demo) stores the same."""
+    from .errors import refuse
+
+    text = text_clean("" if value is None else str(value)).strip()
+    if required and not text:
+        refuse(field, f"{label} không được để trống.")
+    if problem := text_problem(text, multiline=multiline):
+        refuse(field, problem)
+    if max_length is not None and len(text) > max_length:
+        refuse(field, f"{label} dài quá {max_length} ký tự.")
+    return text
+
+
 def key_checked(value, field: str, label: str, *, slashes: bool = False, max_length: int | None = None) -> str:
     """A key as stored (normalized), or a refusal naming `field` (the services' check)."""
     from .errors import refuse
