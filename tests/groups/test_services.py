@@ -636,7 +636,12 @@ def test_news_item_record(quan_hau, hpn, staff):
 
 def test_news_item_record_refusals(hpn, staff):
     args = {"published_on": date(2020, 3, 8), "association": hpn, "channel": "tv", "title": "Tin", "acting_user": staff}
-    refused(news_item_record, "channel", "Kênh tuyên truyền phải là một trong: tv, newspaper, sector_newspaper, province_portal, district_portal, commune_loudspeaker.", **(args | {"channel": "radio"}))
+    refused(
+        news_item_record,
+        "channel",
+        "Kênh tuyên truyền phải là một trong: tv, newspaper, sector_newspaper, province_portal, district_portal, commune_loudspeaker.",
+        **(args | {"channel": "radio"}),
+    )
     refused(news_item_record, "title", "Tiêu đề không được để trống.", **(args | {"title": ""}))
     day = tomorrow()
     refused(
