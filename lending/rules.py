@@ -178,6 +178,13 @@ def check_tranche_total(already: int, amount: int, approved_amount: int):
         )
 
 
+def check_interest_on_settled(principal_path, interest_path, value_date: date, amount: int):
+    """A settled loan bills no more interest: paying beyond what is owed would be a credit
+    nothing can ever use (a typo, or money meant for another loan)."""
+    if sum(delta for day, delta in principal_path if day <= value_date) == 0:
+        check_covers(interest_path, value_date, amount, "amount", "thu lãi của khế ước đã tất toán", "lãi còn phải trả")
+
+
 # -- treatments ----------------------------------------------------------------------------
 def check_has_installment(found: bool, loan_no: str, due_on):
     if not found:

@@ -14,6 +14,7 @@ from ..rules import (
     check_amount,
     check_covers,
     check_day,
+    check_interest_on_settled,
     check_loan_kind,
     check_not_before,
     check_reference,
@@ -70,12 +71,10 @@ def check_loan_posting(loan: Loan, kind: str, value_date: date, amount: int):
         check_covers(principal_path(loan), value_date, amount, "amount", _LABELS[kind], "dư nợ")
     elif kind == Kind.INTEREST_WRITE_OFF:
         check_covers(interest_path(loan), value_date, amount, "amount", _LABELS[kind], "lãi tồn đọng")
-    elif kind == Kind.INTEREST and sum(delta for day, delta in principal_path(loan) if day <= value_date) == 0:
-        # A settled loan bills no more interest: paying beyond what is owed would be a
-        # credit nothing can ever use (a typo, or money meant for another loan).
-        check_covers(
-            interest_path(loan), value_date, amount, "amount", "thu lãi của khế ước đã tất toán", "lãi còn phải trả"
-        )
+    elif kind == Kind.INTEREST:
+        principal = principal_path(loan)
+        if sum(delta for day, delta in principal if day <= value_date) == 0:
+            check_interest_on_settled(principal, interest_path(loan), value_date, amount)
 
 
 def _existing_by_reference(model, owner: dict, reference, kind, value_date, amount):

@@ -506,6 +506,20 @@ def test_an_entrusted_borrower_may_leave_the_group_after_the_disbursement(book, 
     assert Loan.objects.filter(loan_no="L9").exists()
 
 
+def test_interest_on_a_settled_loan_is_refused_alike_on_both_paths(book, tmp_path, staff):
+    """Paying a settled loan's interest beyond what it owes: the import and the single
+    posting refuse it with the same message (one rule, `lending.rules`)."""
+    day = date(2020, 3, 1)
+    rows = sheet("Transactions", ["L1", day, "principal", 12_000_000, None], ["L1", day, "interest", 50_000_000, None])
+    [line] = refused_lines(xlsx(tmp_path / "settled.xlsx", rows))
+    assert line.startswith("Transactions!3 amount: Số tiền thu lãi của khế ước đã tất toán 50.000.000 đồng vượt")
+    loan = Loan.objects.get(loan_no="L1")
+    repayment_post(loan=loan, amount=12_000_000, value_date=day, acting_user=staff)
+    with pytest.raises(ValidationError) as single:
+        interest_payment_post(loan=loan, amount=50_000_000, value_date=day, acting_user=staff)
+    assert single.value.message_dict == {"amount": [line.removeprefix("Transactions!3 amount: ")]}
+
+
 @pytest.mark.django_db
 def test_fifty_errors_are_all_listed(tmp_path):
     rows = [[NID1, f"{day}/13/2020", "deposit", 100_000] for day in range(1, 26)]

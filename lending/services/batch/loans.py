@@ -289,18 +289,38 @@ def check_loan(batch: Batch, state: LoanState):
             position.outstanding - frozen_other,
             freeze.effective_on,
         )
-    interest_wo = [(r, t) for r, t in state.transactions if t.kind == LKind.INTEREST_WRITE_OFF]
-    if interest_wo:
+    # interest written off, or paid on a settled loan, never beyond what is owed
+    checked = [
+        (r, t)
+        for r, t in state.transactions
+        if t.kind == LKind.INTEREST_WRITE_OFF
+        or (t.kind == LKind.INTEREST and sum(delta for d, delta in path if d <= t.value_date) == 0)
+    ]
+    if checked:
         ipath = [(b.billed_on, b.amount) for b in book.bills(batch.today)]
-        ipath += [(d, -a) for d, a in facts.interest_payments]
-        existing_wo = list(facts.interest_write_offs)
-        for _, t in interest_wo:
-            existing_wo.remove((t.value_date, t.amount))
-        ipath += [(d, -a) for d, a in existing_wo]
-        for row, t in sorted(interest_wo, key=lambda x: (x[1].value_date, x[0].line)):
-            if _issue(
-                batch, row, rules.check_covers, ipath, t.value_date, t.amount, "amount", "xóa nợ lãi", "lãi tồn đọng"
-            ):
+        others = {
+            LKind.INTEREST: list(facts.interest_payments),
+            LKind.INTEREST_WRITE_OFF: list(facts.interest_write_offs),
+        }
+        for _, t in checked:
+            others[t.kind].remove((t.value_date, t.amount))
+        ipath += [(d, -a) for rows in others.values() for d, a in rows]
+        for row, t in sorted(checked, key=lambda x: (x[1].value_date, x[0].line)):
+            if t.kind == LKind.INTEREST_WRITE_OFF:
+                held = _issue(
+                    batch,
+                    row,
+                    rules.check_covers,
+                    ipath,
+                    t.value_date,
+                    t.amount,
+                    "amount",
+                    "xóa nợ lãi",
+                    "lãi tồn đọng",
+                )
+            else:
+                held = _issue(batch, row, rules.check_interest_on_settled, path, ipath, t.value_date, t.amount)
+            if held:
                 ipath.append((t.value_date, -t.amount))
 
 
