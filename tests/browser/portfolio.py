@@ -21,7 +21,7 @@ from groups.models import Association, Commune, Member, SavingsGroup
 from groups.services import commune_create, group_create, member_register, membership_add
 from lending.models import Loan, LoanProgram
 from lending.services import interest_payment_post, loan_disburse, savings_deposit
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from vbsp_district.models import Role
 
 PASSWORD = "secret-pass-1"

@@ -22,7 +22,7 @@ from groups.services import commune_create, group_create, member_register, membe
 from lending.models import Loan, LoanProgram
 from lending.selectors import loan_book, member_savings_balance
 from lending.services import loan_disburse, savings_deposit
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from vbsp_district.models import Role
 
 from .conftest import shot, sign_in

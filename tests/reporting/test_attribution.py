@@ -6,8 +6,7 @@ from groups.services import group_create, group_dissolve, group_transfer, member
 from lending.models import Channel
 from lending.services import repayment_post, savings_deposit
 from reporting.indicators import district_figures, figures_by
-
-from .helpers import disburse, new_member, row
+from tests.support.figures import disburse, new_member, row
 
 D = date
 LATE_DUE = [(D(2021, 6, 1), 12_000_000)]

@@ -14,8 +14,7 @@ from lending.services import (
     write_off_post,
 )
 from reporting.indicators import district_figures
-
-from .helpers import disburse, figures_of, new_member, portfolio
+from tests.support.figures import disburse, figures_of, new_member, portfolio
 
 D = date
 

@@ -11,8 +11,7 @@ from lending.services import (
     write_off_post,
 )
 from lending.services.postings import interest_payment_post
-
-from .helpers import disburse, figures_of, portfolio
+from tests.support.figures import disburse, figures_of, portfolio
 
 D = date
 

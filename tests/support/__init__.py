@@ -1,0 +1,11 @@
+"""What the tests share, in one place.
+
+- `factories`: factory-boy factories of the organization (users with a role, communes,
+  groups, members); money always goes through the services.
+- `fixtures`: the shared pytest fixtures (registered by tests/conftest.py).
+- `book`: building a book through the services and reading it back (row counts, refusals,
+  loans, members, balances, ledgers).
+- `figures`: the reporting figures of a loan or the district.
+- `pages`: reading and submitting pages with the test client.
+- `marks`: marks such as `postgres_only`.
+"""
