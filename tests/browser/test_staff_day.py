@@ -18,10 +18,11 @@ from datetime import date
 import pytest
 
 from groups.models import Association
-from groups.services import commune_create, group_create, member_register, membership_add
+from groups.services import commune_create, group_create
 from lending.models import Loan, LoanProgram
 from lending.selectors import loan_book, member_savings_balance
 from lending.services import loan_disburse, savings_deposit
+from tests.support.book import new_member
 from tests.support.factories import UserFactory
 from vbsp_district.models import Role
 
@@ -59,9 +60,7 @@ def _the_group(staff):
     )
     people = {}
     for national_id, name in (("044000000011", "Nguyễn Thị Hoà"), ("044000000012", "Trần Văn Dũng")):
-        member = member_register(national_id=national_id, full_name=name, commune=commune, acting_user=staff)
-        membership_add(member=member, group=group, joined_on=date(2016, 1, 1), acting_user=staff)
-        people[name] = member
+        people[name] = new_member(national_id, commune, staff, group, full_name=name)
     hoa, dung = people["Nguyễn Thị Hoà"], people["Trần Văn Dũng"]
     savings_deposit(member=hoa, amount=200_000, value_date=date(2020, 1, 20), acting_user=staff)
     loan_disburse(

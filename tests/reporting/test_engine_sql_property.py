@@ -39,7 +39,7 @@ from lending.services import (
 )
 from reporting.indicators import figures_by, loan_figures
 from reporting.periods import Period
-from tests.support.figures import new_member
+from tests.support.book import new_member
 
 from .test_crosscheck import _engine_period
 

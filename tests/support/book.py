@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
+from groups.services import group_create, member_register, membership_add
 from lending.models import InterestBill, LoanTransaction, SavingsTransaction
 from lending.selectors import effective_loan_transactions, loan_book, member_savings_balance
 from lending.services import loan_disburse
@@ -45,18 +46,46 @@ def bills_of(loan) -> list[tuple[date, date, int, int]]:
     )
 
 
+def new_group(code, name, commune, association, staff, *, founded_on=date(2015, 1, 1), **kwargs):
+    """A savings group through the service, founded on 01/01/2015 unless told."""
+    return group_create(
+        code=code,
+        name=name,
+        commune=commune,
+        association=association,
+        founded_on=founded_on,
+        acting_user=staff,
+        **kwargs,
+    )
+
+
+def new_member(national_id, commune, staff, group=None, joined_on=date(2016, 1, 1), full_name=None):
+    """A household through the service (`Hộ` and the last three digits of its ID unless
+    named), in `group` from `joined_on` when given."""
+    member = member_register(
+        national_id=national_id,
+        full_name=full_name or f"Hộ {national_id[-3:]}",
+        commune=commune,
+        acting_user=staff,
+    )
+    if group is not None:
+        membership_add(member=member, group=group, joined_on=joined_on, acting_user=staff)
+    return member
+
+
 def disburse(
-    *,
     member,
     program,
     user,
     loan_no="L1",
+    *,
     amount=12_000_000,
     disbursed_on=date(2020, 1, 10),
     due_on=date(2022, 1, 10),
     **kwargs,
 ):
-    """The design's example loan: 12,000,000 đ at the program's rate, one installment."""
+    """A loan through the service, by default the design's example: 12.000.000 đ at the
+    program's rate from 10/01/2020, one installment of the approved amount on `due_on`."""
     if "installments" not in kwargs and "term_months" not in kwargs:
         kwargs["installments"] = [(due_on, kwargs.get("approved_amount", amount))]
     return loan_disburse(

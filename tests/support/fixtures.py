@@ -23,11 +23,10 @@ from datetime import date
 import pytest
 
 from groups.models import Association
-from groups.services import commune_create, group_create, member_register, membership_add
+from groups.services import commune_create
 from lending.models import Channel, LoanProgram
 from lending.services import (
     interest_payment_post,
-    loan_disburse,
     repayment_post,
     reversal_request,
     savings_deposit,
@@ -35,6 +34,7 @@ from lending.services import (
 )
 from vbsp_district.models import Role
 
+from .book import disburse, new_group, new_member
 from .factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
 
 # -- the organization ------------------------------------------------------------------------
@@ -101,55 +101,25 @@ def van_ninh(staff):
     return commune_create(code="VN", name="Vạn Ninh", transaction_day=28, acting_user=staff)
 
 
-def _group(code, name, commune, association, staff):
-    return group_create(
-        code=code,
-        name=name,
-        commune=commune,
-        association=association,
-        founded_on=date(2015, 1, 1),
-        village="Thôn 1",
-        acting_user=staff,
-    )
-
-
-def _member(national_id, full_name, commune, staff, group=None):
-    member = member_register(national_id=national_id, full_name=full_name, commune=commune, acting_user=staff)
-    if group is not None:
-        membership_add(member=member, group=group, joined_on=date(2016, 1, 1), acting_user=staff)
-    return member
-
-
-def _loan(loan_no, member, program, amount, disbursed_on, due_on, staff, channel=Channel.ENTRUSTED):
-    return loan_disburse(
-        loan_no=loan_no,
-        member=member,
-        program=program,
-        amount=amount,
-        disbursed_on=disbursed_on,
-        installments=[(due_on, amount)],
-        channel=channel,
-        acting_user=staff,
-    )
-
-
 @pytest.fixture
 def book(db, staff, hnd, hpn, poor, quan_hau, van_ninh):
     """The portfolio of the module docstring, as a namespace of its objects."""
-    g1 = _group("QH-01", "Tổ thôn Quán Hàu", quan_hau, hnd, staff)
-    g2 = _group("QH-02", "Tổ thôn Tân Mỹ", quan_hau, hpn, staff)
-    g3 = _group("VN-01", "Tổ thôn Vạn Ninh", van_ninh, hpn, staff)
-    an = _member("044000000001", "Nguyễn Văn An", quan_hau, staff, g1)
-    binh = _member("044000000002", "Trần Thị Bình", quan_hau, staff, g2)
-    cuc = _member("044000000003", "Lê Thị Cúc", van_ninh, staff, g3)
-    dung = _member("044000000004", "Phạm Văn Dũng", quan_hau, staff)
+    g1 = new_group("QH-01", "Tổ thôn Quán Hàu", quan_hau, hnd, staff, village="Thôn 1")
+    g2 = new_group("QH-02", "Tổ thôn Tân Mỹ", quan_hau, hpn, staff, village="Thôn 1")
+    g3 = new_group("VN-01", "Tổ thôn Vạn Ninh", van_ninh, hpn, staff, village="Thôn 1")
+    an = new_member("044000000001", quan_hau, staff, g1, full_name="Nguyễn Văn An")
+    binh = new_member("044000000002", quan_hau, staff, g2, full_name="Trần Thị Bình")
+    cuc = new_member("044000000003", van_ninh, staff, g3, full_name="Lê Thị Cúc")
+    dung = new_member("044000000004", quan_hau, staff, full_name="Phạm Văn Dũng")
 
-    hnd1 = _loan("HND-1", an, poor, 12_000_000, date(2020, 1, 10), date(2020, 6, 30), staff)
+    hnd1 = disburse(an, poor, staff, "HND-1", due_on=date(2020, 6, 30))
     interest_payment_post(loan=hnd1, amount=90_200, value_date=date(2020, 2, 20), acting_user=staff)
-    hpn1 = _loan("HPN-1", binh, poor, 6_000_000, date(2020, 1, 10), date(2020, 3, 20), staff)
-    hpn2 = _loan("HPN-2", cuc, poor, 18_000_000, date(2020, 1, 28), date(2021, 1, 28), staff)
+    hpn1 = disburse(binh, poor, staff, "HPN-1", amount=6_000_000, due_on=date(2020, 3, 20))
+    hpn2 = disburse(
+        cuc, poor, staff, "HPN-2", amount=18_000_000, disbursed_on=date(2020, 1, 28), due_on=date(2021, 1, 28)
+    )
     interest_payment_post(loan=hpn2, amount=102_300, value_date=date(2020, 2, 28), acting_user=staff)
-    tt1 = _loan("TT-1", dung, poor, 30_000_000, date(2020, 1, 10), date(2021, 1, 10), staff, Channel.DIRECT)
+    tt1 = disburse(dung, poor, staff, "TT-1", amount=30_000_000, due_on=date(2021, 1, 10), channel=Channel.DIRECT)
     interest_payment_post(loan=tt1, amount=55_000, value_date=date(2020, 1, 20), acting_user=staff)
     interest_payment_post(loan=tt1, amount=170_500, value_date=date(2020, 2, 20), acting_user=staff)
 

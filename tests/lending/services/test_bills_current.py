@@ -11,7 +11,7 @@ from lending.models import InterestBill, Loan
 from lending.selectors import loan_book
 from lending.services import repayment_post
 from lending.services.bills import ensure_bills_current
-from tests.support.figures import disburse, new_member
+from tests.support.book import disburse, new_member
 
 pytestmark = pytest.mark.django_db
 
