@@ -13,6 +13,7 @@ from groups.models import Member
 from lending.services import interest_payment_post, repayment_post
 from tests.support.book import refused, row_counts
 from tests.support.pages import shows
+from tests.support.workbooks import header, xlsx
 from vbsp_district.models import UserProfile
 
 from .test_url_walk import TARGETS
@@ -241,7 +242,6 @@ def test_zero_width_characters_are_dropped_and_names_kept_in_nfc(book, as_user):
 def test_the_import_refuses_bidi_names_and_cleans_zero_width(tmp_path, staff):
     from lending.services.batch import BatchRefused
     from lending.workbook import workbook_read
-    from tests.lending.workbook.test_workbook import header, xlsx
 
     path = xlsx(
         tmp_path / "names.xlsx",

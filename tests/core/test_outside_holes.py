@@ -19,10 +19,9 @@ from lending.models import Loan
 from lending.services import loan_disburse, savings_deposit
 from lending.services.batch import BatchRefused
 from lending.workbook import WorkbookUnreadable, workbook_export, workbook_import, workbook_read
-from tests.lending.views.test_money_forms import DISBURSE, disburse_data, preview
-from tests.lending.workbook.test_workbook import header, xlsx
 from tests.support.book import row_counts
-from tests.support.pages import shows
+from tests.support.pages import DISBURSE, disburse_data, preview, shows
+from tests.support.workbooks import header, xlsx
 
 pytestmark = pytest.mark.django_db
 

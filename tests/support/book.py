@@ -112,10 +112,6 @@ def outstanding(loan, day: date) -> int:
     return loan_book(loan).outstanding(day)
 
 
-def interest_balance(loan, day: date) -> int:
-    return loan_interest_balance(loan, as_of=day)
-
-
 def savings_balance(member, day: date) -> int:
     return member_savings_balance(member, as_of=day)
 

@@ -151,11 +151,13 @@ def book(db, staff, hnd, hpn, poor, quan_hau, van_ninh):
 
 @pytest.fixture
 def officer_hnd(hnd):
+    """A district officer of the Farmers' association: sees the HND groups' books, posts nothing."""
     return UserFactory(username="hnd", role=Role.OFFICER, role__association=hnd)
 
 
 @pytest.fixture
 def officer_hpn(hpn):
+    """A district officer of the Women's union: the HND groups' books are outside their scope."""
     return UserFactory(username="hpn", role=Role.OFFICER, role__association=hpn)
 
 

@@ -1,6 +1,7 @@
-"""Fixtures of the money-form and manager's-desk page tests: a standard loan, a busy one,
-an officer of each association. The organization fixtures (`staff`, `manager`, `member`,
-`poor`, ...) come from tests/support/fixtures.py."""
+"""Fixtures of the money-form and manager's-desk page tests: a standard loan and a busy one.
+
+The organization fixtures (`staff`, `manager`, `member`, `poor`, the officers, ...) come
+from tests/support/fixtures.py."""
 
 from datetime import date
 
@@ -8,20 +9,7 @@ import pytest
 
 from lending.services import interest_payment_post, repayment_post, savings_deposit
 from tests.support.book import disburse
-from tests.support.factories import GroupFactory, MemberFactory, UserFactory
-from vbsp_district.models import Role
-
-
-@pytest.fixture
-def hnd_officer(hnd):
-    """A district officer of the Farmers' association: sees the HND groups' loans, posts nothing."""
-    return UserFactory(username="hnd", role=Role.OFFICER, role__association=hnd)
-
-
-@pytest.fixture
-def hpn_officer(hpn):
-    """A district officer of the Women's union: the HND loans are outside their scope."""
-    return UserFactory(username="hpn", role=Role.OFFICER, role__association=hpn)
+from tests.support.factories import GroupFactory, MemberFactory
 
 
 @pytest.fixture

@@ -169,16 +169,16 @@ def test_files_that_are_not_workbooks(client, manager):
     assert response.context["form"].errors["file"]
 
 
-def test_only_managers_import(client, staff, hnd_officer):
+def test_only_managers_import(client, staff, officer_hnd):
     before = row_counts()
-    for user in (staff, hnd_officer):
+    for user in (staff, officer_hnd):
         signed_in(client, user)
         assert client.get(IMPORT).status_code == 403
         assert client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())}).status_code == 403
     assert row_counts() == before
 
 
-def test_the_blank_template_downloads(client, staff, manager, hnd_officer):
+def test_the_blank_template_downloads(client, staff, manager, officer_hnd):
     for user in (staff, manager):
         response = signed_in(client, user).get(TEMPLATE)
         assert response.status_code == 200
@@ -188,7 +188,7 @@ def test_the_blank_template_downloads(client, staff, manager, hnd_officer):
         assert workbook.sheetnames == SHEETS
         first = next(workbook["Loans"].iter_rows(max_row=1, values_only=True))
         assert first[:2] == ("loan_no", "national_id")
-    assert signed_in(client, hnd_officer).get(TEMPLATE).status_code == 403
+    assert signed_in(client, officer_hnd).get(TEMPLATE).status_code == 403
 
 
 def test_import_page_queries(client, manager, django_assert_max_num_queries):

@@ -19,67 +19,26 @@ from django.urls import reverse
 from lending.models import Extension, Freeze, Installment, Loan, LoanTransaction
 from lending.selectors import loan_book
 from lending.services import loan_freeze, period_close, savings_deposit
-from tests.support.book import interest_balance, loan_rows, outstanding, row_counts, savings_balance, savings_rows
+from tests.support.book import loan_interest_balance, loan_rows, outstanding, row_counts, savings_balance, savings_rows
 from tests.support.factories import MemberFactory
-from tests.support.pages import same_queries, shows, signed_in, text_of, token_of
+from tests.support.pages import (
+    DISBURSE,
+    disburse_data,
+    flash,
+    post_form,
+    preview,
+    refused_on_page,
+    same_queries,
+    shows,
+    signed_in,
+    text_of,
+    token_of,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def post_form(client, url, data, prefix=""):
-    """Open the page (for its one-time token), then submit the form with `data`."""
-    page = client.get(url)
-    assert page.status_code == 200
-    return client.post(url, {f"{prefix}token": token_of(page, prefix), **data})
-
-
-def refused_on_page(client, url, data, message, prefix=""):
-    """Submit a form the service refuses: the page shows the message, nothing is written."""
-    page = client.get(url)
-    before = row_counts()
-    response = client.post(url, {f"{prefix}token": token_of(page, prefix), **data})
-    assert response.status_code == 200
-    assert shows(response, message), text_of(response)
-    assert row_counts() == before
-    return response
-
-
-def flash(response) -> list[str]:
-    return [str(m) for m in response.wsgi_request._messages]
-
-
 # -- disbursement ---------------------------------------------------------------------
-
-DISBURSE = reverse("loan_disburse")
-
-
-def disburse_data(poor, **overrides):
-    data = {
-        "member": "044000000001",
-        "loan_no": "L2",
-        "program": poor.pk,
-        "channel": "entrusted",
-        "amount": "12.000.000",
-        "approved_amount": "",
-        "disbursed_on": "10/01/2020",
-        "annual_rate": "",
-        "term_months": "24",
-        "interval_months": "6",
-        "installments": "",
-        "purpose": "Chăn nuôi bò",
-    }
-    data.update(overrides)
-    return data
-
-
-def preview(client, data):
-    """Step one: the preview page, with the digest the confirmation must carry."""
-    page = client.get(DISBURSE)
-    token = token_of(page)
-    response = client.post(DISBURSE, {**data, "token": token, "action": "preview"})
-    assert response.status_code == 200
-    digest = re.search(r'name="previewed" value="([0-9a-f]+)"', response.content.decode())
-    return response, token, digest.group(1) if digest else None
 
 
 def schedule_rows(response) -> list[list[str]]:
@@ -122,7 +81,7 @@ def test_disburse_previews_the_generated_schedule_then_writes_on_confirm(client,
     ]
     assert loan_rows(loan) == [("disbursement", date(2020, 1, 10), 12_000_000, f"WEB-{token}")]
     assert outstanding(loan, date(2020, 1, 10)) == 12_000_000
-    assert interest_balance(loan, date(2020, 1, 20)) == 22_000
+    assert loan_interest_balance(loan, as_of=date(2020, 1, 20)) == 22_000
     assert flash(response) == ["Đã giải ngân món vay L2: 12.000.000 đồng cho hộ " + member.full_name + "."]
 
 
@@ -247,7 +206,7 @@ def test_principal_repayment(client, staff, loan):
     assert flash(response) == ["Đã ghi thu nợ gốc 2.000.000 đồng ngày 20/01/2020 cho món vay L1."]
     assert outstanding(loan, date(2020, 1, 20)) == 10_000_000
     # 22.000 to 20/01, then 31 days at 10.000.000 × 6,60 / 36000 = 1.833,33 đ a day
-    assert interest_balance(loan, date(2020, 2, 20)) == 22_000 + 56_833
+    assert loan_interest_balance(loan, as_of=date(2020, 2, 20)) == 22_000 + 56_833
 
 
 def test_interest_payment_with_a_voucher_number(client, staff, loan):
@@ -258,8 +217,8 @@ def test_interest_payment_with_a_voucher_number(client, staff, loan):
         {"kind": "interest", "value_date": "20/01/2020", "amount": "22000", "reference": " PT-0001 "},
     )
     assert response.status_code == 302
-    assert interest_balance(loan, date(2020, 1, 20)) == 0
-    assert interest_balance(loan, date(2020, 2, 20)) == 68_200
+    assert loan_interest_balance(loan, as_of=date(2020, 1, 20)) == 0
+    assert loan_interest_balance(loan, as_of=date(2020, 2, 20)) == 68_200
     assert outstanding(loan, date(2020, 1, 20)) == 12_000_000
     assert loan_rows(loan)[-1] == ("interest", date(2020, 1, 20), 22_000, "PT-0001")
 
@@ -472,7 +431,7 @@ def test_write_offs(client, staff, loan):
     response = post_form(client, url, {"kind": "interest", "value_date": "20/01/2020", "amount": "22.000"})
     assert response.status_code == 302
     assert flash(response) == ["Đã ghi xóa nợ lãi 22.000 đồng ngày 20/01/2020 cho món vay L1."]
-    assert interest_balance(loan, date(2020, 1, 20)) == 0
+    assert loan_interest_balance(loan, as_of=date(2020, 1, 20)) == 0
     response = post_form(
         client, url, {"kind": "principal", "value_date": "01/03/2021", "amount": "12.000.000", "reference": "QĐ-12"}
     )
@@ -501,8 +460,8 @@ def posting_pages(loan, member):
     ]
 
 
-def test_officers_may_not_post(client, hnd_officer, loan, member):
-    signed_in(client, hnd_officer)
+def test_officers_may_not_post(client, officer_hnd, loan, member):
+    signed_in(client, officer_hnd)
     before = row_counts()
     for url in posting_pages(loan, member):
         assert client.get(url).status_code == 403, url
@@ -513,9 +472,9 @@ def test_officers_may_not_post(client, hnd_officer, loan, member):
     assert row_counts() == before
 
 
-def test_objects_outside_the_scope_are_not_found(client, hpn_officer, staff, loan, member):
+def test_objects_outside_the_scope_are_not_found(client, officer_hpn, staff, loan, member):
     # an officer of another association does not even learn that the loan exists
-    signed_in(client, hpn_officer)
+    signed_in(client, officer_hpn)
     for url in posting_pages(loan, member)[1:]:
         assert client.get(url).status_code == 404, url
     signed_in(client, staff)
@@ -529,15 +488,15 @@ def test_objects_outside_the_scope_are_not_found(client, hpn_officer, staff, loa
         assert client.get(url).status_code == 404, url
 
 
-def test_an_officer_cannot_disburse_to_a_member_by_typing_the_id(client, staff, hpn_officer, member, poor):
+def test_an_officer_cannot_disburse_to_a_member_by_typing_the_id(client, staff, officer_hpn, member, poor):
     from django.test import RequestFactory
 
     from lending.forms import LoanDisburseForm
     from vbsp_district.access.scoping import Scope
 
     request = RequestFactory().get("/")
-    request.user = hpn_officer
-    form = LoanDisburseForm(disburse_data(poor) | {"token": "a" * 32}, scope=Scope.of(hpn_officer))
+    request.user = officer_hpn
+    form = LoanDisburseForm(disburse_data(poor) | {"token": "a" * 32}, scope=Scope.of(officer_hpn))
     assert not form.is_valid()
     assert form.errors["member"] == ["Không tìm thấy hộ vay có số CCCD/CMND 044000000001."]
 

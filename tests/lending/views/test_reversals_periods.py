@@ -17,7 +17,7 @@ from lending.services import (
     savings_deposit,
 )
 from tests.support.book import outstanding, row_counts, savings_balance
-from tests.support.pages import same_queries, shows, signed_in, text_of, token_of
+from tests.support.pages import flash, post_form, refused_on_page, same_queries, shows, signed_in, text_of, token_of
 from vbsp_district.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -27,29 +27,9 @@ PERIODS = reverse("period_list")
 MANAGER_ONLY = "Chỉ lãnh đạo phòng giao dịch được thực hiện thao tác này."
 
 
-def flash(response) -> list[str]:
-    return [str(m) for m in response.wsgi_request._messages]
-
-
 def request_url(txn) -> str:
     param = "loan_txn" if isinstance(txn, LoanTransaction) else "savings_txn"
     return f"{reverse('reversal_request')}?{param}={txn.pk}"
-
-
-def submit(client, url, data, prefix=""):
-    page = client.get(url)
-    assert page.status_code == 200
-    return client.post(url, {f"{prefix}token": token_of(page, prefix), **data})
-
-
-def refused_on_page(client, url, data, message):
-    page = client.get(url)
-    before = row_counts()
-    response = client.post(url, {"token": token_of(page), **data})
-    assert response.status_code == 200
-    assert shows(response, message), text_of(response)
-    assert row_counts() == before
-    return response
 
 
 @pytest.fixture
@@ -68,7 +48,7 @@ def test_staff_request_and_a_manager_approves(client, staff, manager, loan, repa
     assert shows(page, "2.000.000 đồng")
     refused_on_page(client, request_url(repayment), {"reason": "  "}, "Phải nêu lý do hủy giao dịch.")
 
-    response = submit(client, request_url(repayment), {"reason": "Nhập nhầm số tiền"})
+    response = post_form(client, request_url(repayment), {"reason": "Nhập nhầm số tiền"})
     assert response.status_code == 302
     assert response["Location"] == REVERSALS
     assert flash(response) == [
@@ -96,7 +76,7 @@ def test_staff_request_and_a_manager_approves(client, staff, manager, loan, repa
     refused_on_page(client, reverse("reversal_decide", args=[filed.pk]), {"decision": "approve"}, MANAGER_ONLY)
 
     signed_in(client, manager)
-    response = submit(client, reverse("reversal_decide", args=[filed.pk]), {"decision": "approve"})
+    response = post_form(client, reverse("reversal_decide", args=[filed.pk]), {"decision": "approve"})
     assert response.status_code == 302
     assert response["Location"] == REVERSALS
     assert flash(response) == [
@@ -121,7 +101,7 @@ def test_staff_request_and_a_manager_approves(client, staff, manager, loan, repa
 
 def test_the_requesting_manager_cannot_approve_their_own_request(client, manager, manager2, loan, repayment):
     signed_in(client, manager)
-    assert submit(client, request_url(repayment), {"reason": "Trùng chứng từ"}).status_code == 302
+    assert post_form(client, request_url(repayment), {"reason": "Trùng chứng từ"}).status_code == 302
     filed = ReversalRequest.objects.get()
     url = reverse("reversal_decide", args=[filed.pk])
     assert shows(client.get(url), "Bạn là người đề nghị: một lãnh đạo khác phải duyệt.")
@@ -130,7 +110,7 @@ def test_the_requesting_manager_cannot_approve_their_own_request(client, manager
     assert outstanding(loan, date(2020, 1, 20)) == 10_000_000
 
     signed_in(client, manager2)
-    response = submit(client, url, {"decision": "reject", "note": "Chứng từ đúng"})
+    response = post_form(client, url, {"decision": "reject", "note": "Chứng từ đúng"})
     assert response.status_code == 302
     assert flash(response) == [
         f"Đã từ chối đề nghị số {filed.pk}; giao dịch thu nợ gốc 2.000.000 đồng ngày 20/01/2020 của món vay L1 "
@@ -145,11 +125,11 @@ def test_the_requesting_manager_cannot_approve_their_own_request(client, manager
 def test_a_savings_reversal(client, staff, manager, member):
     deposit = savings_deposit(member=member, amount=500_000, value_date=date(2020, 1, 20), acting_user=staff)
     signed_in(client, staff)
-    assert submit(client, request_url(deposit), {"reason": "Gửi nhầm hộ"}).status_code == 302
+    assert post_form(client, request_url(deposit), {"reason": "Gửi nhầm hộ"}).status_code == 302
     filed = ReversalRequest.objects.get()
     assert filed.savings_transaction == deposit
     signed_in(client, manager)
-    assert submit(client, reverse("reversal_decide", args=[filed.pk]), {"decision": "approve"}).status_code == 302
+    assert post_form(client, reverse("reversal_decide", args=[filed.pk]), {"decision": "approve"}).status_code == 302
     assert savings_balance(member, date(2020, 1, 20)) == 0
     assert SavingsTransaction.objects.filter(reverses=deposit).count() == 1
     # a reversal row cannot itself be reversed
@@ -167,18 +147,18 @@ def test_reversal_double_submit_files_one_request(client, staff, repayment):
 
 
 def test_reversal_pages_refuse_officers_and_hide_what_is_out_of_scope(
-    client, staff, hnd_officer, hpn_officer, member, repayment
+    client, staff, officer_hnd, officer_hpn, member, repayment
 ):
     filed = reversal_request(transaction=repayment, reason="Nhập nhầm", acting_user=staff)
     deposit = savings_deposit(member=member, amount=500_000, value_date=date(2020, 1, 20), acting_user=staff)
     before = row_counts()
-    signed_in(client, hnd_officer)  # the loan is theirs to see, not to correct
+    signed_in(client, officer_hnd)  # the loan is theirs to see, not to correct
     assert client.get(request_url(repayment)).status_code == 403
     assert client.post(request_url(repayment), {"token": "a" * 32, "reason": "x"}).status_code == 403
     assert client.get(REVERSALS).status_code == 403
     assert client.get(reverse("reversal_decide", args=[filed.pk])).status_code == 403
     assert client.post(reverse("reversal_decide", args=[filed.pk]), {"decision": "approve"}).status_code == 403
-    signed_in(client, hpn_officer)  # another association's loan: not found at all
+    signed_in(client, officer_hpn)  # another association's loan: not found at all
     assert client.get(request_url(repayment)).status_code == 404
     assert client.get(request_url(deposit)).status_code == 404
     assert client.get(reverse("reversal_decide", args=[filed.pk])).status_code == 404
@@ -234,7 +214,7 @@ def test_a_manager_closes_and_reopens_a_quarter(client, manager):
     signed_in(client, manager)
     page = client.get(PERIODS)
     assert len(page.context["quarters"]) == 8
-    response = submit(client, PERIODS, {"action": "close", "year": "2020", "quarter": "1"})
+    response = post_form(client, PERIODS, {"action": "close", "year": "2020", "quarter": "1"})
     assert response.status_code == 302
     assert flash(response) == ["Đã khóa sổ quý 1/2020."]
     period = ClosedPeriod.objects.get()
@@ -260,7 +240,7 @@ def test_a_manager_closes_and_reopens_a_quarter(client, manager):
         {"action": "reopen", "period": period.pk, "reason": " "},
         "Phải nêu lý do mở lại kỳ đã khóa sổ.",
     )
-    response = submit(client, PERIODS, {"action": "reopen", "period": period.pk, "reason": "Bổ sung chứng từ"})
+    response = post_form(client, PERIODS, {"action": "reopen", "period": period.pk, "reason": "Bổ sung chứng từ"})
     assert response.status_code == 302
     assert flash(response) == ["Đã mở lại quý 1/2020."]
     period.refresh_from_db()
@@ -271,7 +251,7 @@ def test_a_manager_closes_and_reopens_a_quarter(client, manager):
     # closed and reopened again: each reopening keeps its own reason
     period_close(year=2020, quarter=1, acting_user=manager)
     assert (
-        submit(
+        post_form(
             client,
             PERIODS,
             {"action": "reopen", "period": ClosedPeriod.objects.get(reopened_at=None).pk, "reason": "Sửa sai lần hai"},
@@ -302,7 +282,7 @@ def test_the_latest_ended_quarter_closes_from_its_row(client, manager):
     assert client.get(PERIODS).context["quarters"][0]["closed"] is not None
 
 
-def test_staff_view_the_periods_officers_do_not(client, staff, manager, hnd_officer):
+def test_staff_view_the_periods_officers_do_not(client, staff, manager, officer_hnd):
     period_close(year=2020, quarter=1, acting_user=manager)
     signed_in(client, staff)
     page = client.get(PERIODS)
@@ -318,7 +298,7 @@ def test_staff_view_the_periods_officers_do_not(client, staff, manager, hnd_offi
         client.post(PERIODS, {"token": "a" * 32, "action": "reopen", "period": period.pk, "reason": "x"}).status_code
         == 403
     )
-    signed_in(client, hnd_officer)
+    signed_in(client, officer_hnd)
     assert client.get(PERIODS).status_code == 403
     assert row_counts() == before
 

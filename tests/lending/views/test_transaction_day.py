@@ -82,16 +82,6 @@ def book(l1, l2, hoa, staff):
     return l1, l2
 
 
-@pytest.fixture
-def hnd_officer(hnd):
-    return UserFactory(username="hnd", role=Role.OFFICER, role__association=hnd)
-
-
-@pytest.fixture
-def hpn_officer(hpn):
-    return UserFactory(username="hpn", role=Role.OFFICER, role__association=hpn)
-
-
 def sheet_of(commune, day, **kwargs):
     (sheet,) = transaction_day_sheets(commune=commune, on=day, **kwargs)
     return sheet
@@ -401,14 +391,14 @@ def test_refusals_of_the_sheet_as_a_whole(book, leader, staff, kwargs, field, me
     assert row_counts() == before
 
 
-def test_officers_may_not_post(book, leader, hnd_officer):
+def test_officers_may_not_post(book, leader, officer_hnd):
     with pytest.raises(ValidationError) as exc:
         transaction_day_post(
             group=leader,
             value_date=FEB,
             rows=[LoanRow(loan_no="L1", interest=1_000)],
             token=TOKEN,
-            acting_user=hnd_officer,
+            acting_user=officer_hnd,
         )
     assert exc.value.message_dict == {"acting_user": ["Bạn không có quyền ghi sổ giao dịch."]}
 
@@ -631,9 +621,9 @@ def test_the_pdf_of_one_group(client, book, commune, leader, hnd, staff):
 # -- who may do what --------------------------------------------------------------------------
 
 
-def test_officers_see_and_print_their_groups_but_may_not_post(client, book, commune, leader, hnd_officer):
+def test_officers_see_and_print_their_groups_but_may_not_post(client, book, commune, leader, officer_hnd):
     l1, _ = book
-    client.force_login(hnd_officer)
+    client.force_login(officer_hnd)
     page = client.get(sheet_url(commune, FEB))
     assert page.status_code == 200
     assert "Nguyễn Thị Hoà" in text_of(page) and f"g{leader.pk}-i-{l1.pk}" not in page.content.decode()
@@ -643,8 +633,8 @@ def test_officers_see_and_print_their_groups_but_may_not_post(client, book, comm
     assert response.status_code == 403 and row_counts() == before
 
 
-def test_an_officer_of_another_association_sees_none_of_the_groups(client, book, commune, hpn_officer):
-    client.force_login(hpn_officer)
+def test_an_officer_of_another_association_sees_none_of_the_groups(client, book, commune, officer_hpn):
+    client.force_login(officer_hpn)
     page = client.get(sheet_url(commune, FEB))
     assert page.status_code == 200 and "Nguyễn Thị Hoà" not in text_of(page)
     assert "Xã không có tổ TK&VV nào hoạt động ngày 20/02/2020 trong phạm vi của bạn." in text_of(page)

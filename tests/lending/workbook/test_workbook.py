@@ -2,7 +2,6 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO, StringIO
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -67,42 +66,8 @@ from lending.services.batch import BatchRefused
 from lending.workbook import WorkbookUnreadable, workbook_export, workbook_import, workbook_read, workbook_template
 from tests.support.book import loan_interest_balance
 from tests.support.factories import UserFactory
+from tests.support.workbooks import FORMAT, header, xlsx
 from vbsp_district.models import Role
-
-# The format's table (shared/formats/portfolio-workbook.md); `?` marks an optional column.
-FORMAT = {
-    "Communes": "code name kind transaction_day",
-    "Programs": "code name annual_rate overdue_factor? overdue_rule",
-    "Groups": "code name commune_code association_code village? leader_name? founded_on dissolved_on?",
-    "GroupTransfers": "group_code effective_on association_code",
-    "Members": "national_id full_name gender? birth_year? commune_code village? household_category?",
-    "Memberships": "national_id group_code joined_on left_on?",
-    "Loans": "loan_no national_id program_code channel disbursed_on amount annual_rate? purpose?",
-    "Installments": "loan_no due_on principal",
-    "Transactions": "loan_no value_date kind amount reference?",
-    "Extensions": "loan_no due_on new_due_on decided_on",
-    "Freezes": "loan_no amount effective_on ends_on?",
-    "Savings": "national_id value_date kind amount",
-    "Meetings": "group_code held_on attendees?",
-    "Trainings": "held_on association_code? commune_code? audience trainees planned?",
-    "NewsItems": "published_on association_code commune_code? channel title",
-}
-
-
-def header(sheet):
-    return [key.rstrip("?") for key in FORMAT[sheet].split()]
-
-
-def xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook with one sheet per entry; each entry's rows are written from row 1."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        worksheet = workbook.create_sheet(title)
-        for row in rows:
-            worksheet.append(row)
-    workbook.save(path)
-    return path
 
 
 def sheet(name, *rows):

@@ -21,13 +21,9 @@ from lending.services import (
     savings_deposit,
 )
 from tests.support.fixtures import NGAY
+from tests.support.pages import text_of
 
 pytestmark = pytest.mark.django_db
-
-
-def text_of(response) -> str:
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def cells(response, label: str, after: str = "") -> list[str]:
