@@ -4,8 +4,9 @@
   groups, members); money always goes through the services.
 - `fixtures`: the shared pytest fixtures (registered by tests/conftest.py).
 - `book`: building a book through the services and reading it back (row counts, refusals,
-  loans, members, balances, ledgers).
+  groups, members, loans, balances, ledgers).
 - `figures`: the reporting figures of a loan or the district.
 - `pages`: reading and submitting pages with the test client.
+- `workbooks`: portfolio workbook files for the import tests.
 - `marks`: marks such as `postgres_only`.
 """
