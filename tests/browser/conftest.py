@@ -1,6 +1,7 @@
 """Playwright's Python API driving Debian's Chromium against the live test server."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -70,3 +71,14 @@ def sign_in(page, username: str, password: str = "secret-pass-1"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def cells(row, selector: str = "td") -> list[str]:
+    """A table row's cells as the eye reads them: whitespace collapsed."""
+    return [re.sub(r"\s+", " ", text).strip() for text in row.locator(selector).all_inner_texts()]
+
+
+def figure(page, label: str) -> str:
+    """The value of the figure card whose label is `label`."""
+    card = page.locator(".figure-card", has=page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$")))
+    return card.locator(".value").inner_text().strip()

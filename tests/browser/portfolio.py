@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from groups.models import Association, Commune, Member, SavingsGroup
-from groups.services import commune_create, group_create, member_register, membership_add
+from groups.services import commune_create
 from lending.models import Loan, LoanProgram
-from lending.services import interest_payment_post, loan_disburse, savings_deposit
-from tests.factories import UserFactory
+from lending.services import interest_payment_post, savings_deposit
+from tests.support.book import disburse, new_group, new_member
+from tests.support.factories import UserFactory
 from vbsp_district.models import Role
 
 PASSWORD = "secret-pass-1"
@@ -61,52 +62,28 @@ class Book:
     hpn2: Loan
 
 
-def _group(code, name, commune, association, staff, leader):
-    return group_create(
-        code=code,
-        name=name,
-        commune=commune,
-        association=association,
-        founded_on=date(2015, 1, 1),
-        village=name.replace("Tổ thôn", "Thôn"),
-        leader_name=leader,
-        acting_user=staff,
-    )
-
-
-def _member(national_id, full_name, commune, group, staff):
-    member = member_register(national_id=national_id, full_name=full_name, commune=commune, acting_user=staff)
-    membership_add(member=member, group=group, joined_on=date(2016, 1, 1), acting_user=staff)
-    return member
-
-
-def _loan(loan_no, member, amount, disbursed_on, due_on, staff):
-    return loan_disburse(
-        loan_no=loan_no,
-        member=member,
-        program=LoanProgram.objects.get(code="01"),
-        amount=amount,
-        disbursed_on=disbursed_on,
-        installments=[(due_on, amount)],
-        acting_user=staff,
-    )
-
-
 def build(staff) -> Book:
     """The portfolio of the module docstring."""
     hnd, hpn = Association.objects.get(code="HND"), Association.objects.get(code="HPN")
+    poor = LoanProgram.objects.get(code="01")
     quan_hau = commune_create(code="QH", name="Quán Hàu", transaction_day=20, acting_user=staff)
     van_ninh = commune_create(code="VN", name="Vạn Ninh", transaction_day=28, acting_user=staff)
-    g1 = _group("QH-01", "Tổ thôn Quán Hàu", quan_hau, hnd, staff, "Lê Thị Oanh")
-    g2 = _group("QH-02", "Tổ thôn Tân Mỹ", quan_hau, hpn, staff, "Hoàng Thị Hạnh")
-    g3 = _group("VN-01", "Tổ thôn Vạn Ninh", van_ninh, hpn, staff, "Đặng Thị Thu")
-    an = _member("044000000001", "Nguyễn Văn An", quan_hau, g1, staff)
-    binh = _member("044000000002", "Trần Thị Bình", quan_hau, g2, staff)
-    cuc = _member("044000000003", "Lê Thị Cúc", van_ninh, g3, staff)
-    hnd1 = _loan("HND-1", an, 12_000_000, date(2020, 1, 10), date(2020, 6, 30), staff)
+    g1 = new_group(
+        "QH-01", "Tổ thôn Quán Hàu", quan_hau, hnd, staff, village="Thôn Quán Hàu", leader_name="Lê Thị Oanh"
+    )
+    g2 = new_group("QH-02", "Tổ thôn Tân Mỹ", quan_hau, hpn, staff, village="Thôn Tân Mỹ", leader_name="Hoàng Thị Hạnh")
+    g3 = new_group(
+        "VN-01", "Tổ thôn Vạn Ninh", van_ninh, hpn, staff, village="Thôn Vạn Ninh", leader_name="Đặng Thị Thu"
+    )
+    an = new_member("044000000001", quan_hau, staff, g1, full_name="Nguyễn Văn An")
+    binh = new_member("044000000002", quan_hau, staff, g2, full_name="Trần Thị Bình")
+    cuc = new_member("044000000003", van_ninh, staff, g3, full_name="Lê Thị Cúc")
+    hnd1 = disburse(an, poor, staff, "HND-1", due_on=date(2020, 6, 30))
     interest_payment_post(loan=hnd1, amount=90_200, value_date=date(2020, 2, 20), acting_user=staff)
-    hpn1 = _loan("HPN-1", binh, 6_000_000, date(2020, 1, 10), date(2020, 3, 20), staff)
-    hpn2 = _loan("HPN-2", cuc, 18_000_000, date(2020, 1, 28), date(2021, 1, 28), staff)
+    hpn1 = disburse(binh, poor, staff, "HPN-1", amount=6_000_000, due_on=date(2020, 3, 20))
+    hpn2 = disburse(
+        cuc, poor, staff, "HPN-2", amount=18_000_000, disbursed_on=date(2020, 1, 28), due_on=date(2021, 1, 28)
+    )
     interest_payment_post(loan=hpn2, amount=102_300, value_date=date(2020, 2, 28), acting_user=staff)
     savings_deposit(member=an, amount=500_000, value_date=date(2020, 1, 20), acting_user=staff)
     savings_deposit(member=binh, amount=300_000, value_date=date(2020, 2, 20), acting_user=staff)

@@ -11,7 +11,7 @@ import pytest
 from groups.models import Association
 from lending.models import Loan, LoanProgram, ReversalRequest
 from lending.selectors import loan_book
-from tests.factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
+from tests.support.factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
 from vbsp_district.models import Role
 
 from .conftest import shot, sign_in

@@ -12,18 +12,14 @@ import re
 import pytest
 
 from . import portfolio
-from .conftest import shot, sign_in
+from .conftest import cells, shot, sign_in
 
 NGAY = "?date=31/03/2020"
 HND_TRACES = ("Nguyễn Văn An", "QH-01", "HND-1", "12.000.000", "36.000.000", "500.000", "800.000")
 
 
-def _cells(row) -> list[str]:
-    return [re.sub(r"\s+", " ", t).strip() for t in row.locator("th, td").all_inner_texts()]
-
-
 def _table(page, selector="main table") -> list[list[str]]:
-    return [_cells(r) for r in page.locator(f"{selector} tbody tr").all()]
+    return [cells(r, "th, td") for r in page.locator(f"{selector} tbody tr").all()]
 
 
 def _cards(page) -> dict[str, str]:
@@ -59,7 +55,7 @@ def test_an_officer_sees_nothing_of_another_association(page):
     assert "Tỷ lệ nợ quá hạn 25,00 %" in page.locator("main").inner_text()
     assert "2 tổ TK&VV · 2 tổ viên" in page.locator("main").inner_text()
     head = ["Dư nợ", "Tăng, giảm so đầu năm", "Nợ quá hạn", "Tỷ lệ NQH", "Nợ khoanh", "Lãi tồn đọng", "Tiết kiệm"]
-    assert _cells(page.locator("main table thead tr"))[1:8] == head
+    assert cells(page.locator("main table thead tr"), "th, td")[1:8] == head
     assert [row[:8] for row in _table(page)] == [
         ["Xã Quán Hàu", "6.000.000", "6.000.000", "6.000.000", "100,00 %", "0", "77.000", "300.000"],
         ["Xã Vạn Ninh", "18.000.000", "18.000.000", "0", "0,00 %", "0", "95.700", "0"],

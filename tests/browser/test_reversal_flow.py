@@ -21,24 +21,15 @@ from lending.selectors import loan_book
 from lending.services import repayment_post
 
 from . import portfolio
-from .conftest import shot, sign_in
+from .conftest import cells, figure, shot, sign_in
 
 NGAY = "?date=31/03/2020"
-
-
-def _cells(row) -> list[str]:
-    return [re.sub(r"\s+", " ", t).strip() for t in row.locator("td").all_inner_texts()]
-
-
-def _figure(page, label: str) -> str:
-    card = page.locator(".figure-card", has=page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$")))
-    return card.locator(".value").inner_text().strip()
 
 
 def _transactions(page) -> list[list[str]]:
     """Date, kind, amount and status of each row of the loan page's transaction tab."""
     rows = page.locator("#tab-transactions tbody tr").all()
-    return [[c for i, c in enumerate(_cells(r)) if i in (0, 1, 2, 5)] for r in rows]
+    return [[c for i, c in enumerate(cells(r)) if i in (0, 1, 2, 5)] for r in rows]
 
 
 def _sign_out(page):
@@ -55,8 +46,8 @@ def test_staff_asks_a_manager_approves_and_the_loan_page_shows_the_balance_resto
     # -- staff: the loan page, then "Đề nghị hủy" on the wrong row ----------------------------
     sign_in(page, "canbo")
     page.goto(page.base + "/loans/HND-1/" + NGAY)
-    assert _figure(page, "Dư nợ (đồng)") == "10.000.000"
-    assert _figure(page, "Lãi tồn đọng (đồng)") == "63.800"
+    assert figure(page, "Dư nợ (đồng)") == "10.000.000"
+    assert figure(page, "Lãi tồn đọng (đồng)") == "63.800"
     assert _transactions(page) == [
         ["10/01/2020", "Giải ngân", "12.000.000", "Đề nghị hủy"],
         ["20/02/2020", "Thu lãi", "90.200", "Đề nghị hủy"],
@@ -79,7 +70,7 @@ def test_staff_asks_a_manager_approves_and_the_loan_page_shows_the_balance_resto
     assert page.locator("#pending a", has_text="Xem").count() == 1
     page.goto(page.base + "/loans/HND-1/" + NGAY)
     assert _transactions(page)[2] == ["20/03/2020", "Thu nợ gốc", "2.000.000", "Chờ duyệt hủy"]
-    assert _figure(page, "Dư nợ (đồng)") == "10.000.000"  # nothing changes until approved
+    assert figure(page, "Dư nợ (đồng)") == "10.000.000"  # nothing changes until approved
     _sign_out(page)
 
     # -- the manager: the pending list, the request, approve -----------------------------------
@@ -87,7 +78,7 @@ def test_staff_asks_a_manager_approves_and_the_loan_page_shows_the_balance_resto
     page.locator("nav a", has_text="Nghiệp vụ").click()
     page.locator("nav a", has_text="Đề nghị hủy giao dịch").click()
     page.wait_for_url(page.base + "/reversals/")
-    row = _cells(page.locator("#pending tbody tr"))
+    row = cells(page.locator("#pending tbody tr"))
     assert row[0] == str(filed.pk) and re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", row[1])
     assert row[2:] == [
         "Nguyễn Thu Hà",
@@ -107,7 +98,7 @@ def test_staff_asks_a_manager_approves_and_the_loan_page_shows_the_balance_resto
         "của món vay HND-1 đã được hủy."
     )
     assert page.locator("#pending tbody").inner_text().strip() == "Không có đề nghị nào chờ duyệt."
-    decided = _cells(page.locator("#decided tbody tr"))
+    decided = cells(page.locator("#decided tbody tr"))
     assert decided[1:7] == [
         "Thu nợ gốc · món vay HND-1",
         "20/03/2020",
@@ -120,8 +111,8 @@ def test_staff_asks_a_manager_approves_and_the_loan_page_shows_the_balance_resto
 
     # -- the loan page: the balance is restored ------------------------------------------------
     page.goto(page.base + "/loans/HND-1/" + NGAY)
-    assert _figure(page, "Dư nợ (đồng)") == "12.000.000"
-    assert _figure(page, "Lãi tồn đọng (đồng)") == "63.800"
+    assert figure(page, "Dư nợ (đồng)") == "12.000.000"
+    assert figure(page, "Lãi tồn đọng (đồng)") == "63.800"
     assert _transactions(page)[2:] == [
         ["20/03/2020", "Thu nợ gốc", "2.000.000", "Đã hủy"],
         ["20/03/2020", "Thu nợ gốc", "2.000.000", "Bút toán hủy giao dịch ngày 20/03/2020"],

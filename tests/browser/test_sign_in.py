@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from vbsp_district.models import Role
 
 from .conftest import shot, sign_in

@@ -18,27 +18,17 @@ from datetime import date
 import pytest
 
 from groups.models import Association
-from groups.services import commune_create, group_create, member_register, membership_add
+from groups.services import commune_create, group_create
 from lending.models import Loan, LoanProgram
 from lending.selectors import loan_book, member_savings_balance
 from lending.services import loan_disburse, savings_deposit
-from tests.factories import UserFactory
+from tests.support.book import new_member
+from tests.support.factories import UserFactory
 from vbsp_district.models import Role
 
-from .conftest import shot, sign_in
+from .conftest import cells, figure, shot, sign_in
 
 FEB, MAR = date(2020, 2, 20), date(2020, 3, 20)
-
-
-def _cells(row) -> list[str]:
-    """A table row's cells as the eye reads them: whitespace collapsed."""
-    return [re.sub(r"\s+", " ", text).strip() for text in row.locator("td").all_inner_texts()]
-
-
-def _figure(page, label: str) -> str:
-    """The value of the figure card whose label is `label`."""
-    card = page.locator(".figure-card", has=page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$")))
-    return card.locator(".value").inner_text().strip()
 
 
 def _loan_row(card, loan_no: str):
@@ -59,9 +49,7 @@ def _the_group(staff):
     )
     people = {}
     for national_id, name in (("044000000011", "Nguyễn Thị Hoà"), ("044000000012", "Trần Văn Dũng")):
-        member = member_register(national_id=national_id, full_name=name, commune=commune, acting_user=staff)
-        membership_add(member=member, group=group, joined_on=date(2016, 1, 1), acting_user=staff)
-        people[name] = member
+        people[name] = new_member(national_id, commune, staff, group, full_name=name)
     hoa, dung = people["Nguyễn Thị Hoà"], people["Trần Văn Dũng"]
     savings_deposit(member=hoa, amount=200_000, value_date=date(2020, 1, 20), acting_user=staff)
     loan_disburse(
@@ -106,7 +94,7 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     assert "QH-01 Tổ thôn Quán Hàu" in preview.inner_text()
     assert "12.000.000 đồng ngày 10/01/2020" in preview.inner_text()
     assert "6,6 %/năm" in preview.inner_text()
-    assert [_cells(r) for r in preview.locator("#schedule tbody tr").all()] == [
+    assert [cells(r) for r in preview.locator("#schedule tbody tr").all()] == [
         ["1", "10/01/2021", "6.000.000"],
         ["2", "10/01/2022", "6.000.000"],
     ]
@@ -126,10 +114,10 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     page.click("main form button[type=submit]")
     page.wait_for_url(page.base + "/transaction-day/QH/2020-02-20/")
     assert page.locator("h1").inner_text() == "Bảng kê giao dịch Xã Quán Hàu"
-    assert _figure(page, "Gốc đến hạn (đ)") == "2.000.000"
-    assert _figure(page, "Lãi phải trả (đ)") == "135.300"
-    assert _figure(page, "Số dư tiết kiệm (đ)") == "200.000"
-    assert _figure(page, "Đã thu gốc, lãi trong ngày (đ)") == "0"
+    assert figure(page, "Gốc đến hạn (đ)") == "2.000.000"
+    assert figure(page, "Lãi phải trả (đ)") == "135.300"
+    assert figure(page, "Số dư tiết kiệm (đ)") == "200.000"
+    assert figure(page, "Đã thu gốc, lãi trong ngày (đ)") == "0"
     card = page.locator("#to-QH-01")
     assert "Tổ trưởng: Lê Thị Oanh" in card.locator(".card-header").inner_text()
     p1, i1 = f"g{group.pk}-p-{l1.pk}", f"g{group.pk}-i-{l1.pk}"
@@ -141,7 +129,7 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     assert page.input_value(f"[name={p1}]") == ""
     assert page.input_value(f"[name={p2}]") == "2.000.000"
     assert page.input_value(f"[name={i2}]") == "45.100"
-    assert _cells(_loan_row(card, "L1"))[:6] == [
+    assert cells(_loan_row(card, "L1"))[:6] == [
         "1",
         "Nguyễn Thị Hoà 044000000011",
         "L1 CT 01",
@@ -167,10 +155,10 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     assert card.locator(".alert-success").inner_text() == message
     assert card.locator(".badge", has_text="Đã ghi sổ ngày 20/02/2020").is_visible()
     # The sheet reads "before the day" with the day's postings beside the figures.
-    row = _cells(_loan_row(card, "L1"))
+    row = cells(_loan_row(card, "L1"))
     assert row[3:6] == ["12.000.000", "0 đã thu 1.500.000", "90.200 đã thu 90.200"]
     assert row[8] == "200.000 đã gửi 50.000"
-    assert _cells(_loan_row(card, "L2"))[3:6] == ["6.000.000", "2.000.000 đã thu 2.000.000", "45.100 đã thu 45.100"]
+    assert cells(_loan_row(card, "L2"))[3:6] == ["6.000.000", "2.000.000 đã thu 2.000.000", "45.100 đã thu 45.100"]
     # Nothing is left to collect: the inputs come back empty.
     assert page.input_value(f"[name={i1}]") == "" and page.input_value(f"[name={p2}]") == ""
     shot(page, "staff-day-sheet-posted")
@@ -178,35 +166,35 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     assert member_savings_balance(hoa, as_of=FEB) == 250_000
 
     page.reload()
-    assert _figure(page, "Đã thu gốc, lãi trong ngày (đ)") == "3.635.300"
+    assert figure(page, "Đã thu gốc, lãi trong ngày (đ)") == "3.635.300"
 
     # -- the next month's sheet carries the new balances ------------------------------------
     page.locator("a", has_text="Kỳ sau ›").click()
     page.wait_for_url(page.base + "/transaction-day/QH/2020-03-20/")
     card = page.locator("#to-QH-01")
-    assert _cells(_loan_row(card, "L1"))[3:6] == ["10.500.000", "0", "55.825"]
-    assert _cells(_loan_row(card, "L1"))[8] == "250.000"
-    assert _cells(_loan_row(card, "L2"))[3:6] == ["4.000.000", "2.000.000", "21.267"]
-    assert _figure(page, "Lãi phải trả (đ)") == "77.092"
-    assert _figure(page, "Số dư tiết kiệm (đ)") == "350.000"
+    assert cells(_loan_row(card, "L1"))[3:6] == ["10.500.000", "0", "55.825"]
+    assert cells(_loan_row(card, "L1"))[8] == "250.000"
+    assert cells(_loan_row(card, "L2"))[3:6] == ["4.000.000", "2.000.000", "21.267"]
+    assert figure(page, "Lãi phải trả (đ)") == "77.092"
+    assert figure(page, "Số dư tiết kiệm (đ)") == "350.000"
 
     # -- the loan page and the member page --------------------------------------------------
     page.goto(page.base + "/loans/L1/?date=20/02/2020")
-    assert _figure(page, "Dư nợ (đồng)") == "10.500.000"
-    assert _figure(page, "Lãi tồn đọng (đồng)") == "0"
-    rows = [_cells(r)[:3] for r in page.locator("#tab-transactions tbody tr").all()]
+    assert figure(page, "Dư nợ (đồng)") == "10.500.000"
+    assert figure(page, "Lãi tồn đọng (đồng)") == "0"
+    rows = [cells(r)[:3] for r in page.locator("#tab-transactions tbody tr").all()]
     assert ["10/01/2020", "Giải ngân", "12.000.000"] in rows
     assert ["20/02/2020", "Thu nợ gốc", "1.500.000"] in rows
     assert ["20/02/2020", "Thu lãi", "90.200"] in rows
     page.fill("#id_date", "31/03/2020")
     page.locator("#id_date").press("Enter")
     page.wait_for_url(re.compile(r".*/loans/L1/\?date=31%2F03%2F2020$"))
-    assert _figure(page, "Dư nợ (đồng)") == "10.500.000"
-    assert _figure(page, "Lãi tồn đọng (đồng)") == "55.825"
+    assert figure(page, "Dư nợ (đồng)") == "10.500.000"
+    assert figure(page, "Lãi tồn đọng (đồng)") == "55.825"
     shot(page, "staff-day-loan")
 
     page.locator("main .breadcrumb a", has_text="Nguyễn Thị Hoà").click()
     page.wait_for_url(re.compile(r".*/members/044000000011/"))
-    line = _cells(page.locator("main table tbody tr", has_text="L1").first)
+    line = cells(page.locator("main table tbody tr", has_text="L1").first)
     assert line[0] == "L1" and line[5:7] == ["10.500.000", "0"]
     assert "Số dư tại ngày 31/03/2020: 250.000 đồng" in page.locator("main").inner_text()

@@ -6,8 +6,8 @@ from groups.services import group_create, group_dissolve, group_transfer, member
 from lending.models import Channel
 from lending.services import repayment_post, savings_deposit
 from reporting.indicators import district_figures, figures_by
-
-from .helpers import disburse, new_member, row
+from tests.support.book import disburse, new_member
+from tests.support.figures import row
 
 D = date
 LATE_DUE = [(D(2021, 6, 1), 12_000_000)]
@@ -15,9 +15,17 @@ LATE_DUE = [(D(2021, 6, 1), 12_000_000)]
 
 def test_group_transferred_to_another_association_mid_year(member, group, group2, poor, staff, hnd, hpn):
     # QH-01 (HND) holds a 12.000.000 loan, VN-01 (HPN) a 5.000.000 one; QH-01 goes to HPN on 01/07/2020.
-    loan = disburse(member, poor, staff, "A1", on=D(2019, 6, 1), installments=LATE_DUE)
+    loan = disburse(member, poor, staff, "A1", disbursed_on=D(2019, 6, 1), installments=LATE_DUE)
     other = new_member("044000000002", group2.commune, staff, group=group2)
-    disburse(other, poor, staff, "A2", amount=5_000_000, on=D(2019, 6, 1), installments=[(D(2021, 6, 1), 5_000_000)])
+    disburse(
+        other,
+        poor,
+        staff,
+        "A2",
+        amount=5_000_000,
+        disbursed_on=D(2019, 6, 1),
+        installments=[(D(2021, 6, 1), 5_000_000)],
+    )
     repayment_post(loan=loan, amount=1_000_000, value_date=D(2020, 5, 10), acting_user=staff)
     group_transfer(group=group, association=hpn, effective_on=D(2020, 7, 1), acting_user=staff)
 
@@ -148,16 +156,20 @@ def test_direct_loan_belongs_to_the_commune_and_no_association(member, poor, sta
 
 def test_year_start_change_per_association(member, group, group2, poor, staff, hnd, hpn, ccb, commune):
     # HND: 12.000.000 at 31/12/2019, 4.000.000 repaid in 2020, a new 3.000.000 loan in 2020.
-    loan = disburse(member, poor, staff, "Y1", on=D(2019, 3, 1), installments=LATE_DUE)
+    loan = disburse(member, poor, staff, "Y1", disbursed_on=D(2019, 3, 1), installments=LATE_DUE)
     repayment_post(loan=loan, amount=4_000_000, value_date=D(2020, 2, 1), acting_user=staff)
     m2 = new_member("044000000005", commune, staff, group=group)
-    disburse(m2, poor, staff, "Y2", amount=3_000_000, on=D(2020, 3, 1), installments=[(D(2021, 3, 1), 3_000_000)])
+    disburse(
+        m2, poor, staff, "Y2", amount=3_000_000, disbursed_on=D(2020, 3, 1), installments=[(D(2021, 3, 1), 3_000_000)]
+    )
     # CCB: a group founded in 2020 with a 2.000.000 loan; HPN: nothing.
     group3 = group_create(
         code="QH-03", name="Tổ CCB", commune=commune, association=ccb, founded_on=D(2020, 1, 15), acting_user=staff
     )
     m3 = new_member("044000000006", commune, staff, group=group3, joined_on=D(2020, 1, 15))
-    disburse(m3, poor, staff, "Y3", amount=2_000_000, on=D(2020, 2, 1), installments=[(D(2021, 2, 1), 2_000_000)])
+    disburse(
+        m3, poor, staff, "Y3", amount=2_000_000, disbursed_on=D(2020, 2, 1), installments=[(D(2021, 2, 1), 2_000_000)]
+    )
 
     at = district_figures(D(2020, 6, 30))["by_association"]
     # HND: 8.000.000 + 3.000.000 − 12.000.000 = −1.000.000; CCB: 2.000.000 − 0.

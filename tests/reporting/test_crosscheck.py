@@ -27,8 +27,7 @@ from lending.services import (
 )
 from reporting.indicators import figures_by, loan_figures
 from reporting.periods import Period
-
-from .helpers import new_member
+from tests.support.book import new_member
 
 D = date
 START = D(2019, 1, 1)

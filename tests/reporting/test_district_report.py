@@ -19,8 +19,7 @@ from lending.models import InterestBill, Loan
 from lending.services import repayment_post
 from reporting.indicators import district_figures
 from reporting.periods import Period
-
-from .helpers import disburse, new_member
+from tests.support.book import disburse, new_member
 
 D = date
 FORMAT_DOC = Path("/work/shared/formats/district-report.md")

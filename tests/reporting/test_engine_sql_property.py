@@ -39,8 +39,8 @@ from lending.services import (
 )
 from reporting.indicators import figures_by, loan_figures
 from reporting.periods import Period
+from tests.support.book import new_member
 
-from .helpers import new_member
 from .test_crosscheck import _engine_period
 
 START = date(2019, 1, 1)

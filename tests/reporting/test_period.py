@@ -7,8 +7,8 @@ import pytest
 from lending.services import interest_payment_post, loan_extend, repayment_post, write_off_post
 from reporting.indicators import district_figures
 from reporting.periods import Period
-
-from .helpers import disburse, figures_of, new_member
+from tests.support.book import disburse, new_member
+from tests.support.figures import figures_of
 
 D = date
 QUARTERS = [

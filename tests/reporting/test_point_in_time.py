@@ -14,8 +14,8 @@ from lending.services import (
     write_off_post,
 )
 from reporting.indicators import district_figures
-
-from .helpers import disburse, figures_of, new_member, portfolio
+from tests.support.book import disburse, new_member
+from tests.support.figures import figures_of, portfolio
 
 D = date
 
@@ -25,7 +25,7 @@ def report(as_of, period=None):
 
 
 def test_closed_and_written_off_loans_still_count_at_earlier_dates(member, poor, staff, commune, group):
-    repaid = disburse(member, poor, staff, "C1")
+    repaid = disburse(member, poor, staff, "C1", due_on=D(2020, 6, 30))
     written_off = disburse(
         new_member("044000000011", commune, staff, group=group),
         poor,
@@ -45,7 +45,7 @@ def test_closed_and_written_off_loans_still_count_at_earlier_dates(member, poor,
 
 def test_a_later_posting_changes_no_figure_at_an_earlier_date(member, poor, staff, commune, group):
     loan = disburse(member, poor, staff, "L1", installments=[(D(2020, 6, 30), 6_000_000), (D(2020, 12, 31), 6_000_000)])
-    other = disburse(new_member("044000000012", commune, staff, group=group), poor, staff, "L2")
+    other = disburse(new_member("044000000012", commune, staff, group=group), poor, staff, "L2", due_on=D(2020, 6, 30))
     repayment_post(loan=loan, amount=1_000_000, value_date=D(2020, 5, 5), acting_user=staff)
     savings_deposit(member=member, amount=500_000, value_date=D(2020, 4, 1), acting_user=staff)
     before_q2 = report(D(2020, 6, 30), "2020Q2")
@@ -67,7 +67,7 @@ def test_a_later_posting_changes_no_figure_at_an_earlier_date(member, poor, staf
 
 
 def test_overdue_at_a_past_date_does_not_drop_after_a_later_payment(member, poor, staff):
-    loan = disburse(member, poor, staff, "O1")
+    loan = disburse(member, poor, staff, "O1", due_on=D(2020, 6, 30))
     assert figures_of(loan, D(2020, 7, 10))["overdue"] == 12_000_000
     repayment_post(loan=loan, amount=12_000_000, value_date=D(2020, 7, 20), acting_user=staff)
     assert figures_of(loan, D(2020, 7, 10))["overdue"] == 12_000_000

@@ -11,14 +11,14 @@ from lending.services import (
     write_off_post,
 )
 from lending.services.postings import interest_payment_post
-
-from .helpers import disburse, figures_of, portfolio
+from tests.support.book import disburse
+from tests.support.figures import figures_of, portfolio
 
 D = date
 
 
 def test_maturity_rule_before_on_and_after_the_due_date(member, poor, staff):
-    loan = disburse(member, poor, staff, "M1")  # 12.000.000, one installment due 30/06/2020
+    loan = disburse(member, poor, staff, "M1", due_on=D(2020, 6, 30))  # 12.000.000, one installment due 30/06/2020
     assert figures_of(loan, D(2020, 6, 29))["overdue"] == 0
     # Due on D is not overdue on D; it is on D + 1.
     assert figures_of(loan, D(2020, 6, 30))["overdue"] == 0
@@ -83,7 +83,7 @@ def test_installment_rule_with_an_extension_and_a_freeze(member, installment_pro
 
 
 def test_extension_decided_before_the_due_date(member, poor, staff):
-    loan = disburse(member, poor, staff, "E1")
+    loan = disburse(member, poor, staff, "E1", due_on=D(2020, 6, 30))
     loan_extend(
         loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 12, 31), decided_on=D(2020, 6, 15), acting_user=staff
     )
@@ -95,7 +95,7 @@ def test_extension_decided_before_the_due_date(member, poor, staff):
 
 
 def test_extension_decided_after_the_due_date(member, poor, staff):
-    loan = disburse(member, poor, staff, "E2")
+    loan = disburse(member, poor, staff, "E2", due_on=D(2020, 6, 30))
     loan_extend(
         loan=loan, due_on=D(2020, 6, 30), new_due_on=D(2020, 12, 31), decided_on=D(2020, 7, 15), acting_user=staff
     )
@@ -108,7 +108,7 @@ def test_extension_decided_after_the_due_date(member, poor, staff):
 
 
 def test_freeze_with_an_end_and_without_one(member, poor, staff):
-    loan = disburse(member, poor, staff, "F1")  # overdue from 01/07/2020 under the maturity rule
+    loan = disburse(member, poor, staff, "F1", due_on=D(2020, 6, 30))  # overdue from 01/07/2020 under the maturity rule
     loan_freeze(loan=loan, amount=5_000_000, effective_on=D(2020, 8, 1), ends_on=D(2020, 10, 1), acting_user=staff)
     open_freeze = loan_freeze(loan=loan, amount=2_000_000, effective_on=D(2020, 11, 1), acting_user=staff)
 
@@ -133,7 +133,7 @@ def test_freeze_with_an_end_and_without_one(member, poor, staff):
 
 
 def test_principal_and_interest_write_offs(member, poor, staff):
-    loan = disburse(member, poor, staff, "W1")
+    loan = disburse(member, poor, staff, "W1", due_on=D(2020, 6, 30))
     write_off_post(loan=loan, amount=2_000_000, value_date=D(2020, 9, 1), acting_user=staff)
     assert figures_of(loan, D(2020, 8, 31))["outstanding"] == 12_000_000
     f = figures_of(loan, D(2020, 9, 1))
@@ -151,7 +151,7 @@ def test_principal_and_interest_write_offs(member, poor, staff):
 
 
 def test_interest_credit_is_not_arrears(member, poor, staff):
-    loan = disburse(member, poor, staff, "I1")
+    loan = disburse(member, poor, staff, "I1", due_on=D(2020, 6, 30))
     interest_payment_post(loan=loan, amount=30_000, value_date=D(2020, 1, 20), acting_user=staff)
     # 22.000 billed on 20/01, 30.000 paid: 8.000 credit, no arrears.
     assert figures_of(loan, D(2020, 1, 20))["interest_balance"] == -8_000
@@ -161,7 +161,7 @@ def test_interest_credit_is_not_arrears(member, poor, staff):
 
 
 def test_second_tranche(member, poor, staff):
-    loan = disburse(member, poor, staff, "T1", approved_amount=20_000_000)
+    loan = disburse(member, poor, staff, "T1", approved_amount=20_000_000, due_on=D(2020, 6, 30))
     loan_tranche_disburse(loan=loan, amount=8_000_000, value_date=D(2020, 4, 1), acting_user=staff)
     assert figures_of(loan, D(2020, 3, 31))["outstanding"] == 12_000_000
     assert figures_of(loan, D(2020, 4, 1))["outstanding"] == 20_000_000
@@ -171,7 +171,7 @@ def test_second_tranche(member, poor, staff):
 
 
 def test_early_full_repayment(member, poor, staff):
-    loan = disburse(member, poor, staff, "R1")
+    loan = disburse(member, poor, staff, "R1", due_on=D(2020, 6, 30))
     repayment_post(loan=loan, amount=12_000_000, value_date=D(2020, 3, 15), acting_user=staff)
     p = portfolio(D(2020, 3, 14))
     assert (p["outstanding"], p["loans"], p["borrowers"]) == (12_000_000, 1, 1)

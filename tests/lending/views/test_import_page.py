@@ -1,0 +1,205 @@
+"""The workbook import page: every row error listed, all or nothing, the counts shown."""
+
+import re
+from datetime import date
+from html import unescape
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from groups.models import Commune, Member
+from lending.models import Loan
+from lending.services.batch import SHEETS, BatchRefused
+from lending.workbook import workbook_import
+from tests.support.book import outstanding, row_counts
+from tests.support.pages import same_queries, shows, signed_in, text_of
+from vbsp_district.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = reverse("workbook_import")
+TEMPLATE = reverse("workbook_template_download")
+
+HEADERS = {
+    "Communes": ["code", "name", "kind", "transaction_day"],
+    "Groups": ["code", "name", "commune_code", "association_code", "village", "leader_name", "founded_on"],
+    "Members": ["national_id", "full_name", "gender", "birth_year", "commune_code"],
+    "Memberships": ["national_id", "group_code", "joined_on"],
+    "Loans": ["loan_no", "national_id", "program_code", "channel", "disbursed_on", "amount"],
+    "Installments": ["loan_no", "due_on", "principal"],
+    "Transactions": ["loan_no", "value_date", "kind", "amount", "reference"],
+    "Savings": ["national_id", "value_date", "kind", "amount"],
+}
+
+
+def xlsx(name: str, sheets: dict[str, list[list]]) -> SimpleUploadedFile:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        worksheet = workbook.create_sheet(title)
+        worksheet.append(HEADERS.get(title, []))
+        for row in rows:
+            worksheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def good_book(members: int = 1) -> dict[str, list[list]]:
+    """A commune, a group, `members` borrowers with a 12.000.000 đ loan each, interest and savings."""
+    nids = [f"0440000100{i:02d}" for i in range(members)]
+    return {
+        "Communes": [["C1", "An Ninh", "xa", 20]],
+        "Groups": [["G1", "Tổ 1", "C1", "HND", "Thôn 1", "Lê Văn Bình", date(2015, 1, 1)]],
+        "Members": [[nid, f"Hộ {i}", "nu", 1980, "C1"] for i, nid in enumerate(nids)],
+        "Memberships": [[nid, "G1", date(2015, 1, 1)] for nid in nids],
+        "Loans": [[f"L{i}", nid, "01", "entrusted", date(2020, 1, 10), 12_000_000] for i, nid in enumerate(nids)],
+        "Installments": [[f"L{i}", date(2022, 1, 10), 12_000_000] for i in range(members)],
+        "Transactions": [[f"L{i}", date(2020, 1, 20), "interest", 22_000, f"PT-{i}"] for i in range(members)],
+        "Savings": [[nid, date(2020, 1, 20), "deposit", "500.000"] for nid in nids],
+    }
+
+
+def bad_book(members: int = 1) -> dict[str, list[list]]:
+    """The good book with wrong cells in four sheets, among right rows."""
+    book = good_book(members)
+    book["Communes"].append(["C2", "Vạn Ninh", "huyen", 20])
+    book["Members"].append(["12345", "Hộ sai", "nu", 1980, "C1"])
+    book["Loans"][0][5] = "12.5"
+    book["Savings"].append([book["Members"][0][0], "31/02/2020", "rut", 100_000])
+    return book
+
+
+def issue_rows(response) -> list[str]:
+    """The error table's rows as `Sheet!row column: message`."""
+    table = re.search(r'id="import-errors".*?<tbody>(.*?)</tbody>', response.content.decode(), re.S).group(1)
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        where, message = (re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row))
+        rows.append(unescape(f"{where}: {message}"))
+    return rows
+
+
+def expected_issues(sheets) -> list[str]:
+    """What the import itself reports for the workbook (the command prints the same lines)."""
+    with pytest.raises(BatchRefused) as refused:
+        workbook_import(xlsx("x.xlsx", sheets), acting_user=None)
+    return [str(issue) for issue in refused.value.issues]
+
+
+def test_a_bad_workbook_lists_every_error_and_writes_nothing(client, manager):
+    signed_in(client, manager)
+    before = row_counts()
+    response = client.post(IMPORT, {"file": xlsx("so-sai.xlsx", bad_book())})
+    assert response.status_code == 200
+    lines = issue_rows(response)
+    assert lines == expected_issues(bad_book())
+    assert [line.split(":")[0] for line in lines] == [
+        "Communes!3 kind",
+        "Members!3 national_id",
+        "Loans!2 amount",
+        "Savings!3 value_date",
+        "Savings!3 kind",
+    ]
+    assert "Members!3 national_id: Số CCCD/CMND phải gồm 9 hoặc 12 chữ số." in lines
+    assert shows(response, f"Không nhập được: {len(lines)} lỗi; chưa ghi dữ liệu nào.")
+    assert row_counts() == before
+
+
+def test_rule_errors_are_listed_once_the_cells_are_right(client, manager):
+    signed_in(client, manager)
+    book = good_book(2)
+    book["Savings"].append([book["Members"][0][0], date(2020, 2, 20), "withdrawal", 900_000])
+    book["Transactions"].append(["L1", date(2020, 1, 5), "principal", 1_000_000, None])
+    before = row_counts()
+    response = client.post(IMPORT, {"file": xlsx("so.xlsx", book)})
+    lines = issue_rows(response)
+    assert lines == expected_issues(book)
+    assert [line.split(" ")[0] for line in lines] == ["Transactions!4", "Savings!4"]
+    assert row_counts() == before
+
+
+def test_a_clean_workbook_is_imported_whole_with_the_counts(client, manager):
+    signed_in(client, manager)
+    response = client.post(IMPORT, {"file": xlsx("so-dung.xlsx", good_book(2))})
+    assert response.status_code == 302
+    assert response["Location"] == IMPORT
+    page = client.get(IMPORT)
+    assert shows(page, "Đã nhập tệp so-dung.xlsx: 14 bản ghi.")
+    assert page.context["result"] == {
+        "file": "so-dung.xlsx",
+        "counts": [
+            ["Communes", 1],
+            ["Groups", 1],
+            ["Members", 2],
+            ["Memberships", 2],
+            ["Loans", 2],
+            ["Installments", 2],
+            ["Transactions", 2],
+            ["Savings", 2],
+        ],
+    }
+    assert "Savings 2" in text_of(page)
+    assert Commune.objects.get(code="C1").transaction_day == 20
+    assert Member.objects.filter(national_id__startswith="04400001000").count() == 2
+    loan = Loan.objects.get(loan_no="L1")
+    assert outstanding(loan, date(2020, 1, 10)) == 12_000_000
+    assert AuditEvent.objects.filter(action="portfolio.write", object_key="workbook:so-dung.xlsx").count() == 1
+    # the counts are shown once
+    assert client.get(IMPORT).context["result"] is None
+    # the same file again doubles nothing: every key already exists
+    before = row_counts()
+    response = client.post(IMPORT, {"file": xlsx("so-dung.xlsx", good_book(2))})
+    assert response.status_code == 200
+    assert any(line.startswith("Communes!2 code: ") for line in issue_rows(response))
+    assert row_counts() == before
+
+
+def test_files_that_are_not_workbooks(client, manager):
+    signed_in(client, manager)
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("so.csv", b"code,name\n")})
+    assert shows(response, "Chỉ nhận tệp Excel .xlsx theo mẫu.")
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("so.xlsx", b"not a zip")})
+    assert shows(response, "Không đọc được tệp so.xlsx: phải là tệp Excel .xlsx.")
+    response = client.post(IMPORT, {})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+
+
+def test_only_managers_import(client, staff, officer_hnd):
+    before = row_counts()
+    for user in (staff, officer_hnd):
+        signed_in(client, user)
+        assert client.get(IMPORT).status_code == 403
+        assert client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())}).status_code == 403
+    assert row_counts() == before
+
+
+def test_the_blank_template_downloads(client, staff, manager, officer_hnd):
+    for user in (staff, manager):
+        response = signed_in(client, user).get(TEMPLATE)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert response["Content-Disposition"] == 'attachment; filename="mau-so-cho-vay.xlsx"'
+        workbook = load_workbook(BytesIO(response.content), read_only=True)
+        assert workbook.sheetnames == SHEETS
+        first = next(workbook["Loans"].iter_rows(max_row=1, values_only=True))
+        assert first[:2] == ("loan_no", "national_id")
+    assert signed_in(client, officer_hnd).get(TEMPLATE).status_code == 403
+
+
+def test_import_page_queries(client, manager, django_assert_max_num_queries):
+    signed_in(client, manager)
+    same_queries(django_assert_max_num_queries, 4, lambda: client.get(IMPORT))
+    # a refused workbook: the batch loads what its rows refer to in a fixed number of queries
+    same_queries(
+        django_assert_max_num_queries,
+        11,
+        lambda: client.post(IMPORT, {"file": xlsx("a.xlsx", {"Communes": [["C9", "Xã", "xa", 99]]})}),
+        lambda: client.post(
+            IMPORT, {"file": xlsx("b.xlsx", {"Communes": [[f"C{i}", "Xã", "xa", 99] for i in range(40)]})}
+        ),
+    )
