@@ -11,6 +11,10 @@ from django.db.models import Sum
 
 from groups.models import Training
 
+# The demo district's rolled-back rows are reclaimed before the next module
+# (tests/support/fixtures.py).
+pytestmark = pytest.mark.usefixtures("vacuum_afterwards")
+
 GOLDEN_DIR = Path(__file__).parent / "golden"
 # file → the command's arguments; regenerate with scripts/district_report_golden.sh
 GOLDEN = {
