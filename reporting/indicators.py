@@ -11,7 +11,9 @@ association or commune, the quarterly exports, the scorecard):
 - `loan_figures(as_of, period=None, loan_ids=None)` → {loan id: {...}}: the per-loan
   figures the aggregates are made of.
 - `district_figures(as_of, period=None, by_group=False)` → the object of
-  formats/district-report.md.
+  formats/district-report.md; with `association_id` (and `commune_id`), an association
+  officer's version of it.
+- `monthly_series(months, by)` → month by month, the figures of the report API's series.
 
 Stock figures use the attribution at `as_of`, the year-start outstanding the attribution
 at the year start (31/12 of the previous year, so an association's base is what it held
@@ -42,6 +44,7 @@ __all__ = [
     "figure_sets",
     "figures_by",
     "loan_figures",
+    "monthly_series",
     "ratio",
 ]
 
@@ -208,6 +211,29 @@ def figure_sets(dimensions, as_of: date, period=None) -> list[dict]:
     ]
 
 
+def figure_sets_within(
+    dimensions, as_of: date, period=None, *, association_id: int | None = None, commune_id: int | None = None
+) -> list[dict]:
+    """`figure_sets` inside one association (its entrusted loans and its groups' savings)
+    and, with `commune_id`, one commune: what an association officer's scope sees. Keys
+    are those of each dimension alone, as from `figure_sets`. One query."""
+    fixed = {name: key for name, key in (("association", association_id), ("commune", commune_id)) if key is not None}
+    if not fixed:
+        return figure_sets(dimensions, as_of, period)
+    dims = [_dimension(d) for d in dimensions]
+    merged = [tuple(fixed) + tuple(d for d in dim if d not in fixed) for dim in dims]
+    result = []
+    for dim, names, figures in zip(dims, merged, figure_sets(merged, as_of, period), strict=True):
+        mine = {}
+        for key, value in figures.items():
+            named = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
+            if all(named[name] == wanted for name, wanted in fixed.items()):
+                rest = tuple(named[d] for d in dim)
+                mine[None if not rest else rest[0] if len(rest) == 1 else rest] = value
+        result.append(mine)
+    return result
+
+
 def figures_by(dimension, as_of: date, period=None) -> dict:
     """{key: Figures} for one dimension; see `figure_sets`."""
     return figure_sets([dimension], as_of, period)[0]
@@ -264,16 +290,25 @@ def _organization_row(code: str, name: str, f: Figures, *, entrusted_part: bool 
     return row
 
 
-def district_figures(as_of: date, period=None, by_group: bool = False) -> dict:
+def district_figures(
+    as_of: date,
+    period=None,
+    by_group: bool = False,
+    *,
+    association_id: int | None = None,
+    commune_id: int | None = None,
+) -> dict:
     """The district report (formats/district-report.md): JSON-ready, keys in order.
 
-    A fixed number of queries whatever the size of the book: the bills check, one
-    aggregate query for every dimension, the associations, communes and programs, and
-    with `by_group` the list of groups.
+    With `association_id` (and `commune_id`), the same keys over one association's
+    entrusted loans and groups (in one commune): an association officer's report, in
+    which no other association appears. A fixed number of queries whatever the size of
+    the book: the bills check, one aggregate query for every dimension, the
+    associations, communes and programs, and with `by_group` the list of groups.
     """
     period = _period(period)
     dims = [(), ("association",), ("commune",), ("program",)] + ([("group",)] if by_group else [])
-    sets = figure_sets(dims, as_of, period)
+    sets = figure_sets_within(dims, as_of, period, association_id=association_id, commune_id=commune_id)
     total, by_association, by_commune, by_program = sets[:4]
     total = total.get(None, ZERO)
 
@@ -310,20 +345,29 @@ def district_figures(as_of: date, period=None, by_group: bool = False) -> dict:
     report["by_association"] = []
     for code in ASSOCIATION_ORDER:
         association = associations.get(code)
+        if association_id is not None and (association is None or association.pk != association_id):
+            continue
         f = by_association.get(association.pk, ZERO) if association else ZERO
         row = _organization_row(code, association.name if association else code, f)
         report["by_association"].append(with_period(row, f))
 
+    communes = Commune.objects.order_by("code")
+    if commune_id is not None:
+        communes = communes.filter(pk=commune_id)
     report["by_commune"] = []
-    for commune in Commune.objects.order_by("code"):
+    for commune in communes:
         f = by_commune.get(commune.pk, ZERO)
         row = _organization_row(commune.code, commune.name, f, entrusted_part=True)
         report["by_commune"].append(with_period(row, f))
 
     # a semi-join: one index probe per program rather than a join with every loan
     disbursed = Loan.objects.filter(program=OuterRef("pk"), disbursed_on__lte=_last_day(as_of, period))
+    programs = LoanProgram.objects.filter(Exists(disbursed)).order_by("code")
+    if association_id is not None:
+        # the programs the scope has a figure in: another association's lending stays unseen
+        programs = programs.filter(pk__in=[key for key in by_program if key is not None])
     report["by_program"] = []
-    for program in LoanProgram.objects.filter(Exists(disbursed)).order_by("code"):
+    for program in programs:
         f = by_program.get(program.pk, ZERO)
         row = {
             "code": program.code,
@@ -339,7 +383,13 @@ def district_figures(as_of: date, period=None, by_group: bool = False) -> dict:
     if by_group:
         by_group_figures = sets[4]
         report["by_group"] = []
+        in_association = {a.code for a in associations.values() if a.pk == association_id}
+        in_commune = {c.code for c in communes}
         for group_id, code, _name, commune_code, association_code in _groups_active(as_of):
+            if association_id is not None and association_code not in in_association:
+                continue
+            if commune_id is not None and commune_code not in in_commune:
+                continue
             f = by_group_figures.get(group_id, ZERO)
             row = {
                 "code": code,
@@ -356,3 +406,79 @@ def district_figures(as_of: date, period=None, by_group: bool = False) -> dict:
     if period is not None:
         report["period"] = total.period_dict(period)
     return report
+
+
+# -- monthly series ------------------------------------------------------------------------
+SERIES_DIMENSIONS = ("association", "commune", "program")
+MAX_SERIES_MONTHS = 36
+
+
+def _series_point(month: Period, as_of: date, f: Figures) -> dict:
+    return {
+        "month": month.label,
+        "as_of": as_of.isoformat(),
+        "outstanding": f.outstanding,
+        "overdue": f.overdue,
+        "overdue_ratio": f.overdue_ratio,
+        "interest_billed": f.interest_billed,
+        "interest_collection_rate": f.interest_collection_rate,
+        "principal_due": f.principal_due,
+        "principal_collection_rate": f.principal_collection_rate,
+        "savings_balance": f.savings_balance,
+        "groups_with_savings": f.groups_with_savings,
+    }
+
+
+def monthly_series(
+    months: list[Period],
+    by: str,
+    *,
+    today: date,
+    association_id: int | None = None,
+    commune_id: int | None = None,
+) -> dict:
+    """Month by month, the total and each key of `by` ('association', 'commune' or
+    'program'): stock figures at the month's last day (today for the month under way),
+    the month's flows and rates. Scoped like `district_figures`. One query a month."""
+    if by not in SERIES_DIMENSIONS:
+        raise ValueError(f"unknown dimension {by!r}; use one of {SERIES_DIMENSIONS}")
+    total_points, points = [], {}
+    for month in months:
+        as_of = min(month.end, today)
+        # the month under way: its flows so far, never a bill dated after today
+        so_far = month if as_of == month.end else Period(month.label, month.start, as_of)
+        total, keyed = figure_sets_within(
+            [(), (by,)], as_of, so_far, association_id=association_id, commune_id=commune_id
+        )
+        total_points.append(_series_point(month, as_of, total.get(None, ZERO)))
+        for key, f in keyed.items():
+            if key is not None:
+                points.setdefault(key, {})[month.label] = _series_point(month, as_of, f)
+    if by == "association":
+        units = Association.objects.filter(code__in=ASSOCIATION_ORDER)
+        if association_id is not None:
+            units = units.filter(pk=association_id)
+        units = sorted(units, key=lambda a: ASSOCIATION_ORDER.index(a.code))
+    elif by == "commune":
+        units = Commune.objects.order_by("code")
+        if commune_id is not None:
+            units = units.filter(pk=commune_id)
+    else:
+        units = LoanProgram.objects.filter(pk__in=list(points)).order_by("code")
+    rows = []
+    for unit in units:
+        mine = points.get(unit.pk, {})
+        rows.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "points": [mine.get(m.label) or _series_point(m, min(m.end, today), ZERO) for m in months],
+            }
+        )
+    return {
+        "by": by,
+        "from": months[0].label,
+        "to": months[-1].label,
+        "total": total_points,
+        "series": rows,
+    }

@@ -17,13 +17,9 @@ from groups.selectors import membership_on
 from lending.models import Channel, Loan, LoanTransaction, ReversalRequest, SavingsTransaction
 from lending.selectors import LoanPosition, effective_savings_transactions, loan_position
 
-from .indicators import ZERO, Figures, figure_sets, loan_figures
+from .indicators import ZERO, Figures, figure_sets, figure_sets_within, loan_figures
 
 SEARCH_LIMIT = 50
-
-
-def _as_tuple(dimension) -> tuple[str, ...]:
-    return (dimension,) if isinstance(dimension, str) else tuple(dimension)
 
 
 def scoped_figure_sets(scope, as_of: date, dimensions) -> list[dict]:
@@ -35,18 +31,7 @@ def scoped_figure_sets(scope, as_of: date, dimensions) -> list[dict]:
     """
     if not scope.is_officer:
         return figure_sets(dimensions, as_of)
-    sets = figure_sets([("association", *_as_tuple(d)) for d in dimensions], as_of)
-    result = []
-    for figures in sets:
-        mine = {}
-        for key, value in figures.items():
-            keys = key if isinstance(key, tuple) else (key,)
-            if keys[0] != scope.association_id:
-                continue
-            rest = keys[1:]
-            mine[None if not rest else rest[0] if len(rest) == 1 else rest] = value
-        result.append(mine)
-    return result
+    return figure_sets_within(dimensions, as_of, association_id=scope.association_id)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lending.models import Loan
 
-from .test_url_walk import TARGETS, named_patterns
+from .test_url_walk import OWN_DATES, TARGETS, named_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,9 @@ def test_every_pattern_is_read_here():
 def test_no_page_writes_on_a_read(stale_world, as_user, role):
     client = as_user(role)
     client.get("/")  # the session is loaded and stamped once, as after signing in
-    for build in TARGETS.values():
+    for name, build in TARGETS.items():
         for url in build(stale_world).values():
-            for day in DAYS:
+            for day in [""] if name in OWN_DATES else DAYS:
                 target = f"{url}{'&' if '?' in url else '?'}date={day}" if day else url
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(target)

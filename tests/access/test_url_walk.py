@@ -98,7 +98,14 @@ TARGETS = {
         "own": reverse("transaction_day_pdf", args=["QH", DAY]),
         "other": reverse("transaction_day_pdf", args=["VN", DAY]),
     },
+    # the report API: JSON, its own date parameter (tests/reporting/api checks its figures)
+    "api_report": lambda w: {"any": reverse("api_report") + "?as_of=2020-03-31&period=2020Q1&by_group=1"},
+    "api_series": lambda w: {"any": reverse("api_series") + "?from=2020-01&to=2020-03&by=commune"},
+    "api_schema": lambda w: {"any": reverse("api_schema")},
+    "api_docs": lambda w: {"any": reverse("api_docs")},
 }
+# Pages whose date is not the app's `?date=` (the API takes `as_of` and months).
+OWN_DATES = {"api_report", "api_series", "api_schema", "api_docs"}
 
 # What an HND officer must never see on any page: the HPN and direct borrowers' keys.
 FOREIGN = ["Lê Thị Cúc", "044000000003", "HPN-2", "Trần Thị Bình", "HPN-1", "Phạm Văn Dũng", "TT-1", "VN-01"]
@@ -170,7 +177,7 @@ def test_an_officer_sees_only_their_association(world, as_user):
                 continue
             else:
                 assert status in {200, 403}, (name, url, status)
-            if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+            if status == 200 and response.get("Content-Type", "").startswith(("text/html", "application/json")):
                 page = response.content.decode()
                 for foreign in FOREIGN:
                     if name in COMMUNE_PAGES and foreign == "VN-01":
@@ -248,7 +255,12 @@ HANDOVER_FOREIGN = {
 @pytest.mark.parametrize("role,day", sorted(HANDOVER_FOREIGN))
 def test_every_page_looked_back_across_a_handover(handed_over, as_user, role, day):
     client = as_user(role)
-    urls = [url for name in READING for url in TARGETS[name](handed_over).values()]
+    iso = "-".join(reversed(day.split("/")))
+    urls = [url for name in READING if name not in OWN_DATES for url in TARGETS[name](handed_over).values()]
+    urls += [
+        reverse("api_report") + f"?as_of={iso}&by_group=1",
+        reverse("api_series") + f"?from={iso[:7]}&to={iso[:7]}&by=commune",
+    ]
     urls += [
         reverse("group_detail", args=["QH-02"]),
         reverse("member_detail", args=[handed_over.binh.national_id]),
@@ -258,7 +270,7 @@ def test_every_page_looked_back_across_a_handover(handed_over, as_user, role, da
     ]
     for url in urls:
         joined = "&" if "?" in url else "?"
-        response = client.get(f"{url}{joined}date={day}")
+        response = client.get(url if url.startswith("/api/") else f"{url}{joined}date={day}")
         assert response.status_code in (200, 302, 404), (role, day, url, response.status_code)
         if response.status_code == 200:
             page = response.content.decode()
