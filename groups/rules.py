@@ -7,11 +7,12 @@ ValidationError naming the service's field; the batch maps fields to its columns
 Nothing here reads or writes the database.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from vbsp_district.core.closing import check_open
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date, vnd
 from vbsp_district.core.text import key_checked, text_checked
@@ -53,8 +54,9 @@ def check_commune(*, code, name, kind, transaction_day) -> tuple[str, str]:
 
 
 # -- groups ----------------------------------------------------------------------------
-def check_group(*, code, name, village, leader_name, founded_on, meeting_day=None, today=None) -> dict:
-    """A new group's fields, as stored."""
+def check_group(*, code, name, village, leader_name, founded_on, meeting_day=None, today=None, closed=None) -> dict:
+    """A new group's fields, as stored. `closed`: the closed quarters, when the caller
+    loaded them once (`vbsp_district.core.closing`)."""
     values = {
         "code": key_checked(code, "code", "Mã tổ", max_length=_max(SavingsGroup, "code")),
         "name": text_checked(name, "name", "Tên tổ", required=True, max_length=_max(SavingsGroup, "name")),
@@ -68,16 +70,18 @@ def check_group(*, code, name, village, leader_name, founded_on, meeting_day=Non
         isinstance(meeting_day, bool) or not isinstance(meeting_day, int) or not 1 <= meeting_day <= 31
     ):
         refuse("meeting_day", "Ngày sinh hoạt tổ phải từ 1 đến 31.")
+    check_open(founded_on, "founded_on", "Ngày thành lập", closed)
     return values
 
 
-def check_dissolution(*, founded_on: date, dissolved_on, already: date | None = None, today=None) -> date:
+def check_dissolution(*, founded_on: date, dissolved_on, already: date | None = None, today=None, closed=None) -> date:
     """A group's dissolution day (whether its members have left is checked by the caller)."""
     not_future("dissolved_on", dissolved_on, "Ngày giải thể", today)
     if already:
         refuse("dissolved_on", f"Tổ đã giải thể ngày {vn_date(already)}.")
     if dissolved_on < founded_on:
         refuse("dissolved_on", "Ngày giải thể không được trước ngày thành lập.")
+    check_open(dissolved_on, "dissolved_on", "Ngày giải thể", closed)
     return dissolved_on
 
 
@@ -89,6 +93,7 @@ def check_transfer(
     association,
     effective_on,
     today=None,
+    closed=None,
 ):
     """Handing a group to `association` from `effective_on`; `last` is the assignment in
     force, as (effective_on, association code)."""
@@ -101,6 +106,7 @@ def check_transfer(
         refuse("effective_on", f"Ngày chuyển giao phải sau lần phân công gần nhất ({vn_date(last[0])}).")
     if last and last[1] == association.code:
         refuse("association", f"Tổ đang do {association.name} quản lý.")
+    check_open(effective_on, "effective_on", "Ngày chuyển giao", closed)
 
 
 # -- members and memberships -----------------------------------------------------------
@@ -140,6 +146,7 @@ def check_membership(
     left_on,
     periods,
     today=None,
+    closed=None,
 ):
     """A member in `group` for [joined_on, left_on]. `periods` are the member's other
     periods, as (joined_on, left_on, group code): they never overlap."""
@@ -162,6 +169,15 @@ def check_membership(
                 "joined_on",
                 f"Thời gian sinh hoạt tổ trùng với thời gian ở tổ {code} (từ {vn_date(joined)} đến {until}).",
             )
+    check_open(joined_on, "joined_on", "Ngày vào tổ", closed)
+
+
+def check_leaving(*, joined_on: date, left_on, today=None):
+    """A member leaves their group at the end of `left_on`: the figures change the day after."""
+    not_future("left_on", left_on, "Ngày rời tổ", today)
+    if left_on < joined_on:
+        refuse("left_on", "Ngày rời tổ không được trước ngày vào tổ.")
+    check_open(left_on, "left_on", "Ngày rời tổ", changes_from=left_on + timedelta(days=1))
 
 
 def check_in_group_for_entrusted(*, member_name: str, periods, day: date):

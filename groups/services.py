@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from vbsp_district.core.audit import audit_record
+from vbsp_district.core.closing import check_open
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date
 
@@ -255,6 +256,7 @@ def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_u
         refuse("group", f"Tổ viên đã ở tổ {group.code}.")
     if moved_on <= current.joined_on:
         refuse("moved_on", f"Ngày chuyển tổ phải sau ngày vào tổ {vn_date(current.joined_on)}.")
+    check_open(moved_on, "moved_on", "Ngày chuyển tổ")
     current.left_on = moved_on.fromordinal(moved_on.toordinal() - 1)
     current.save(update_fields=["left_on"])
     _check_membership(member, group, moved_on, None, exclude=current)
@@ -276,9 +278,7 @@ def membership_end(*, member: Member, left_on: date, acting_user) -> Membership:
     current = Membership.objects.filter(member=member).open().first()
     if current is None:
         refuse("member", "Tổ viên hiện không thuộc tổ nào.")
-    rules.not_future("left_on", left_on, "Ngày rời tổ")
-    if left_on < current.joined_on:
-        refuse("left_on", "Ngày rời tổ không được trước ngày vào tổ.")
+    rules.check_leaving(joined_on=current.joined_on, left_on=left_on)
     current.left_on = left_on
     current.save(update_fields=["left_on"])
     audit_record(

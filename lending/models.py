@@ -386,7 +386,8 @@ class InterestBill(models.Model):
 
 
 class ClosedPeriod(models.Model):
-    """A closed quarter: postings dated inside it are refused until a manager reopens it."""
+    """A closed quarter: its figures never change. Every write dated on or before its last
+    day is refused until a manager reopens it (vbsp_district/core/closing.py)."""
 
     start = models.DateField(_("từ ngày"))
     end = models.DateField(_("đến ngày"))

@@ -11,12 +11,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
+from vbsp_district.core.closing import check_open
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import over_cap_message, posting_cap, vn_date, vnd
 from vbsp_district.core.text import text_checked
 
 from .models import Channel, LoanProgram, LoanTransaction, OverdueRule, SavingsTransaction
-from .selectors import closed_period_on
 
 
 def check_amount(amount, field: str = "amount") -> int:
@@ -37,15 +37,7 @@ def check_day(day, field: str, label: str, *, closed_periods=None, today=None) -
         refuse(field, f"{label} không hợp lệ.")
     if day > (today or timezone.localdate()):
         refuse(field, f"{label} {vn_date(day)} không được sau ngày hôm nay.")
-    if closed_periods is None:
-        period = closed_period_on(day)
-    else:
-        period = next((p for p in closed_periods if p.start <= day <= p.end), None)
-    if period is not None:
-        refuse(
-            field,
-            f"{label} {vn_date(day)} nằm trong kỳ đã khóa sổ ({vn_date(period.start)}–{vn_date(period.end)}).",
-        )
+    check_open(day, field, label, closed_periods)
     return day
 
 

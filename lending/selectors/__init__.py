@@ -78,6 +78,12 @@ def closed_period_on(day: date) -> ClosedPeriod | None:
     return ClosedPeriod.objects.filter(Q(start__lte=day, end__gte=day), reopened_at__isnull=True).first()
 
 
+def first_closed_from(day: date) -> ClosedPeriod | None:
+    """The earliest closed quarter ending on or after `day` (the first whose figures a
+    write dated `day` would change); `vbsp_district.core.closing` asks it."""
+    return ClosedPeriod.objects.filter(end__gte=day, reopened_at__isnull=True).order_by("start").first()
+
+
 def loan_facts_bulk(loan_ids=None) -> dict[int, LoanFacts]:
     """Facts of many loans in a fixed number of queries (maintenance and checks)."""
     from ..models import Loan

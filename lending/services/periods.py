@@ -1,4 +1,4 @@
-"""Period close: a manager closes a quarter; postings dated inside it are refused."""
+"""Period close: a manager closes a quarter; its figures never change until it is reopened."""
 
 from datetime import date
 

@@ -80,13 +80,13 @@ def book(commune, hpn, member, poor, staff, manager):
     loan_freeze(loan=loan, amount=1_000_000, effective_on=date(2020, 5, 1), acting_user=staff)
     deposit = savings_deposit(member=member, amount=100_000, value_date=date(2020, 1, 20), acting_user=staff)
     reversal_request(transaction=deposit, reason="Gửi nhầm", acting_user=staff)
-    period_close(year=2020, quarter=1, acting_user=manager)
     group = group_create(
         code="QH-02", name="Tổ 2", commune=commune, association=hpn, founded_on=date(2016, 1, 1), acting_user=staff
     )
     meeting_record(group=group, held_on=date(2020, 1, 16), attendees=20, acting_user=staff)
     training_record(held_on=date(2020, 6, 10), audience="Tổ trưởng", trainees=30, acting_user=staff)
     news_item_record(published_on=date(2020, 3, 8), association=hpn, channel="tv", title="Tin", acting_user=staff)
+    period_close(year=2020, quarter=1, acting_user=manager)
     return loan
 
 
@@ -186,7 +186,7 @@ def _more_of_everything(loan, group, hnd, staff, manager):
         other = member_register(
             national_id=f"04400000010{n}", full_name=f"Hộ {n}", commune=group.commune, acting_user=staff
         )
-        membership_add(member=other, group=group, joined_on=date(2016, 1, 1), acting_user=staff)
+        membership_add(member=other, group=group, joined_on=date(2020, 4, n), acting_user=staff)
         more = disburse(member=other, program=loan.program, user=staff, loan_no=f"L{n}", disbursed_on=date(2020, 7, n))
         txn = repayment_post(loan=more, amount=10_000, value_date=date(2020, 8, n), acting_user=staff)
         reversal_request(transaction=txn, reason="Sai", acting_user=staff)
@@ -204,7 +204,7 @@ def _more_of_everything(loan, group, hnd, staff, manager):
             name=f"Tổ {n}",
             commune=group.commune,
             association=hnd,
-            founded_on=date(2016, 1, 1),
+            founded_on=date(2020, 4, n),
             acting_user=staff,
         )
         period_close(year=2019, quarter=n, acting_user=manager)

@@ -47,6 +47,7 @@ def group_row(batch: Batch, row: Row):
         leader_name=row.data.get("leader_name"),
         founded_on=batch.required(row, "founded_on"),
         today=batch.today,
+        closed=batch.closed,
     )
     if values["code"] in batch.groups:
         _taken(batch, row, "code", "Mã tổ", values["code"])
@@ -55,7 +56,12 @@ def group_row(batch: Batch, row: Row):
     dissolved_on = row.data.get("dissolved_on")
     if dissolved_on is not None:
         batch.check(
-            row, rules.check_dissolution, founded_on=values["founded_on"], dissolved_on=dissolved_on, today=batch.today
+            row,
+            rules.check_dissolution,
+            founded_on=values["founded_on"],
+            dissolved_on=dissolved_on,
+            today=batch.today,
+            closed=batch.closed,
         )
     group = SavingsGroup(commune=commune, dissolved_on=dissolved_on, **values)
     batch.groups[group.code] = group
@@ -80,6 +86,7 @@ def transfer_row(batch: Batch, row: Row):
         association=association,
         effective_on=effective_on,
         today=batch.today,
+        closed=batch.closed,
     )
     history.append((effective_on, association.code))
     batch.new_assignments.append(
@@ -124,6 +131,7 @@ def membership_row(batch: Batch, row: Row):
         left_on=left_on,
         periods=periods,
         today=batch.today,
+        closed=batch.closed,
     )
     periods.append([joined_on, left_on, group.code])
     periods.sort(key=lambda p: p[0])

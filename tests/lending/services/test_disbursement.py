@@ -179,7 +179,7 @@ def test_loan_disburse_refuses_a_day_in_a_closed_period(member, poor, staff, man
     refused(
         disburse,
         "disbursed_on",
-        "Ngày giải ngân 10/01/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày giải ngân 10/01/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         member=member,
         program=poor,
         user=staff,

@@ -17,7 +17,7 @@ from tests.support.book import disburse, refused
 pytestmark = pytest.mark.django_db
 
 MANAGER_ONLY = "Chỉ lãnh đạo phòng giao dịch được thực hiện thao tác này."
-Q1_CLOSED = "Ngày giao dịch {} nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020)."
+Q1_CLOSED = "Ngày giao dịch {} nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020)."
 
 
 def test_quarter_bounds():
@@ -112,3 +112,73 @@ def test_period_reopen_refusals(staff, manager):
         )
     period_reopen(period=period, reason="Sai", acting_user=manager)
     refused(period_reopen, "period", "Kỳ này đã được mở lại.", period=period, reason="Sai", acting_user=manager)
+
+
+Q2_CHANGED = (
+    "{label} {day} làm thay đổi số liệu quý 2/2020 đã khóa sổ (01/04/2020–30/06/2020); "
+    "cần lãnh đạo mở lại quý này trước."
+)
+
+
+def test_a_write_dated_before_a_closed_quarter_is_refused_naming_it(member, poor, staff, manager, manager2):
+    """Q1 open, Q2 closed: a repayment on 20/03 would change the outstanding at 30/06 and
+    the bills of Q2, so it is refused, naming Q2, until a manager reopens Q2."""
+    from lending.models import InterestBill
+    from lending.services import loan_extend, loan_freeze, reversal_approve, reversal_request, write_off_post
+
+    loan = disburse(member=member, program=poor, user=staff)
+    posted = repayment_post(loan=loan, amount=1_000_000, value_date=date(2020, 2, 20), acting_user=staff)
+    request = reversal_request(transaction=posted, reason="Nhập nhầm", acting_user=staff)
+    q2 = period_close(year=2020, quarter=2, acting_user=manager)
+    bills = list(InterestBill.objects.filter(loan=loan).values_list("billed_on", "amount"))
+    for call, field, label, kwargs in [
+        (
+            repayment_post,
+            "value_date",
+            "Ngày giao dịch",
+            {"loan": loan, "amount": 1_000, "value_date": date(2020, 3, 20)},
+        ),
+        (
+            write_off_post,
+            "value_date",
+            "Ngày giao dịch",
+            {"loan": loan, "amount": 1_000, "value_date": date(2019, 12, 31)},
+        ),
+        (
+            savings_deposit,
+            "value_date",
+            "Ngày giao dịch",
+            {"member": member, "amount": 1_000, "value_date": date(2020, 3, 31)},
+        ),
+        (
+            loan_extend,
+            "decided_on",
+            "Ngày quyết định",
+            {
+                "loan": loan,
+                "due_on": date(2022, 1, 10),
+                "new_due_on": date(2023, 1, 10),
+                "decided_on": date(2020, 3, 1),
+            },
+        ),
+        (
+            loan_freeze,
+            "effective_on",
+            "Ngày khoanh nợ",
+            {"loan": loan, "amount": 1_000, "effective_on": date(2020, 3, 1)},
+        ),
+    ]:
+        day = kwargs.get("value_date") or kwargs.get("decided_on") or kwargs.get("effective_on") or date(2020, 2, 20)
+        refused(call, field, Q2_CHANGED.format(label=label, day=day.strftime("%d/%m/%Y")), acting_user=staff, **kwargs)
+    refused(
+        reversal_approve,
+        "transaction",
+        Q2_CHANGED.format(label="Ngày giao dịch", day="20/02/2020"),
+        request=request,
+        acting_user=manager2,
+    )
+    assert list(InterestBill.objects.filter(loan=loan).values_list("billed_on", "amount")) == bills
+    # after Q2, nothing of Q2 changes; once Q2 is reopened, Q1 takes postings again
+    repayment_post(loan=loan, amount=1_000, value_date=date(2020, 7, 1), acting_user=staff)
+    period_reopen(period=q2, reason="Bổ sung chứng từ quý 1", acting_user=manager2)
+    repayment_post(loan=loan, amount=1_000, value_date=date(2020, 3, 20), acting_user=staff)

@@ -169,7 +169,7 @@ def test_value_date_in_a_closed_period_is_refused(loan, staff, manager, kind):
     refused(
         post(kind),
         "value_date",
-        "Ngày giao dịch 20/02/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày giao dịch 20/02/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         loan=loan,
         amount=1_000,
         value_date=date(2020, 2, 20),

@@ -254,7 +254,7 @@ def test_reversal_inside_a_closed_period_waits_for_a_reopening(loan, staff, mana
     refused(
         reversal_approve,
         "transaction",
-        "Ngày giao dịch 20/02/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày giao dịch 20/02/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         request=request,
         acting_user=manager,
     )

@@ -127,7 +127,7 @@ def test_savings_value_date_refusals(member, staff, manager, service):
     refused(
         service,
         "value_date",
-        "Ngày giao dịch 20/01/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày giao dịch 20/01/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         member=member,
         amount=1_000,
         value_date=date(2020, 1, 20),

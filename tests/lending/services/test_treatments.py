@@ -136,7 +136,7 @@ def test_loan_extend_refusals(short_loan, staff, manager):
     refused(
         loan_extend,
         "decided_on",
-        "Ngày quyết định 05/03/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày quyết định 05/03/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         **args,
     )
 
@@ -222,7 +222,7 @@ def test_loan_freeze_refusals(loan, staff, manager):
     refused(
         loan_freeze,
         "effective_on",
-        "Ngày khoanh nợ 01/02/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày khoanh nợ 01/02/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         **args,
     )
 
@@ -251,7 +251,7 @@ def test_freeze_end_refusals(loan, staff, manager):
     refused(
         freeze_end,
         "ends_on",
-        "Ngày kết thúc khoanh nợ 10/02/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày kết thúc khoanh nợ 10/02/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
         freeze=freeze,
         ends_on=date(2020, 2, 10),
         acting_user=staff,

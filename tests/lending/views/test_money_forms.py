@@ -255,7 +255,7 @@ def test_loan_posting_refusals(client, staff, manager, member, poor, loan):
         client,
         url,
         {"kind": "principal", "value_date": "20/01/2020", "amount": "1.000.000"},
-        "Ngày giao dịch 20/01/2020 nằm trong kỳ đã khóa sổ (01/01/2020–31/03/2020).",
+        "Ngày giao dịch 20/01/2020 nằm trong quý 1/2020 đã khóa sổ (01/01/2020–31/03/2020).",
     )
     assert outstanding(loan, date(2020, 12, 31)) == 12_000_000
 

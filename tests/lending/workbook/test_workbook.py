@@ -54,6 +54,7 @@ from lending.services import (
     loan_extend,
     loan_freeze,
     loan_tranche_disburse,
+    period_close,
     program_create,
     repayment_post,
     reversal_approve,
@@ -483,6 +484,21 @@ def test_interest_on_a_settled_loan_is_refused_alike_on_both_paths(book, tmp_pat
     with pytest.raises(ValidationError) as single:
         interest_payment_post(loan=loan, amount=50_000_000, value_date=day, acting_user=staff)
     assert single.value.message_dict == {"amount": [line.removeprefix("Transactions!3 amount: ")]}
+
+
+def test_the_import_changes_no_closed_quarter(book, tmp_path, manager):
+    """The rule of the single services (vbsp_district/core/closing.py), on every row."""
+    period_close(year=2020, quarter=2, acting_user=manager)
+    rows = {
+        **sheet("Memberships", ["044000000003", "G2", date(2020, 3, 1), None]),
+        **sheet("Transactions", ["L1", date(2020, 3, 20), "principal", 1_000_000, None]),
+    }
+    q2 = "quý 2/2020 đã khóa sổ (01/04/2020–30/06/2020)"
+    assert refused_lines(xlsx(tmp_path / "closed.xlsx", rows)) == [
+        f"Memberships!2 joined_on: Ngày vào tổ 01/03/2020 làm thay đổi số liệu {q2}; cần lãnh đạo mở lại quý này trước.",
+        f"Transactions!2 value_date: Ngày giao dịch 20/03/2020 làm thay đổi số liệu {q2}; "
+        "cần lãnh đạo mở lại quý này trước.",
+    ]
 
 
 @pytest.mark.django_db
