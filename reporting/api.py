@@ -12,13 +12,17 @@ Sign-in is the session of the pages. An anonymous caller gets 403 and no data; a
 parameter gets 400 with a message under the parameter's name.
 """
 
+import re
 from datetime import date
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.exceptions import MethodNotAllowed, NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,6 +33,19 @@ from .indicators import MAX_SERIES_MONTHS, SERIES_DIMENSIONS, district_figures, 
 from .periods import Period
 
 _UNKNOWN = "Tham số không được hỗ trợ."
+_REPEATED = "Tham số chỉ được nêu một lần."
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_READ_ONLY = "API chỉ cho phép đọc (GET)."
+
+
+class JSONOnly(BaseContentNegotiation):
+    """Every answer is JSON, whatever the Accept header asks for."""
+
+    def select_parser(self, request, parsers):
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def exception_handler(exc, context):
@@ -38,7 +55,7 @@ def exception_handler(exc, context):
         exc = NotAuthenticated("Cần đăng nhập để xem số liệu.")
         exc.status_code = status
     elif isinstance(exc, MethodNotAllowed):
-        exc = MethodNotAllowed(context["request"].method, "API chỉ cho phép đọc (GET).")
+        exc = MethodNotAllowed(context["request"].method, _READ_ONLY)
     return drf_exception_handler(exc, context)
 
 
@@ -57,30 +74,75 @@ def _only(params, allowed: set[str]):
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ValidationError({name: [_UNKNOWN] for name in unknown})
+    repeated = sorted(name for name in params if len(params.getlist(name)) > 1)
+    if repeated:
+        raise ValidationError({name: [_REPEATED] for name in repeated})
 
 
-def _day(text: str, name: str) -> date:
+def _day(text: str, name: str, today: date) -> date:
     try:
-        day = date.fromisoformat(text) if len(text) == 10 else None
+        day = date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
     except ValueError:
         day = None
     if day is None or day.year < 1900:
         raise ValidationError({name: [f"Ngày '{text}' không hợp lệ, cần dạng YYYY-MM-DD."]})
+    if day > today:
+        raise ValidationError({name: [f"Ngày {day.isoformat()} chưa đến: số liệu chỉ có đến hôm nay."]})
     return day
 
 
-def _period(text: str, name: str) -> Period:
+def _period(text: str, name: str, today: date) -> Period:
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
     except ValueError as exc:
         raise ValidationError({name: [str(exc)]}) from None
-
-
-def _month(text: str, name: str) -> Period:
-    period = _period(text, name)
-    if period.kind != "month":
-        raise ValidationError({name: [f"Tháng '{text}' không hợp lệ, cần dạng YYYY-MM."]})
+    if period.start > today:
+        raise ValidationError({name: [f"Kỳ {period.label} chưa bắt đầu."]})
     return period
+
+
+def _month(text: str, name: str, today: date) -> Period:
+    try:
+        period = Period.parse(text)
+    except ValueError:
+        period = None
+    if period is None or period.kind != "month":
+        raise ValidationError({name: [f"Tháng '{text}' không hợp lệ, cần dạng YYYY-MM."]})
+    if period.start > today:
+        raise ValidationError({name: [f"Tháng {period.label} chưa bắt đầu."]})
+    return period
+
+
+def _so_far(period: Period, today: date) -> Period:
+    """A period under way, to today: its flows so far, never a bill dated after today."""
+    return period if period.end <= today else Period(period.label, period.start, today)
+
+
+class GetOnly:
+    """GET (and HEAD) only, refused before anything else is read (no CSRF check, no body
+    parsed); never cached, as the figures are private."""
+
+    http_method_names = ["get", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed(request.method, _READ_ONLY)
+        super().initial(request, *args, **kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")
+class _ReadOnly(GetOnly, APIView):
+    content_negotiation_class = JSONOnly
+
+
+@method_decorator(never_cache, name="dispatch")
+class SchemaView(GetOnly, SpectacularAPIView):
+    pass
+
+
+@method_decorator(never_cache, name="dispatch")
+class DocsView(GetOnly, SpectacularSwaggerView):
+    pass
 
 
 def _flag(text: str, name: str) -> bool:
@@ -89,12 +151,6 @@ def _flag(text: str, name: str) -> bool:
     if text in ("0", "false", ""):
         return False
     raise ValidationError({name: ["Giá trị phải là 1 hoặc 0."]})
-
-
-class _Period(serializers.Serializer):
-    label = serializers.CharField()
-    start = serializers.DateField()
-    end = serializers.DateField()
 
 
 @extend_schema(
@@ -111,16 +167,19 @@ class _Period(serializers.Serializer):
     ],
     responses={200: OpenApiTypes.OBJECT},
 )
-class ReportView(APIView):
+class ReportView(_ReadOnly):
     def get(self, request):
         scope = _scope_ids(request)
         params = request.query_params
         _only(params, {"as_of", "period", "by_group"})
-        period = _period(params["period"], "period") if "period" in params else None
+        today = timezone.localdate()
+        period = _period(params["period"], "period", today) if "period" in params else None
         if "as_of" in params:
-            as_of = _day(params["as_of"], "as_of")
+            as_of = _day(params["as_of"], "as_of", today)
         else:
-            as_of = period.end if period is not None else timezone.localdate()
+            as_of = min(period.end, today) if period is not None else today
+        if period is not None:
+            period = _so_far(period, today)
         by_group = _flag(params.get("by_group", ""), "by_group")
         return Response(district_figures(as_of=as_of, period=period, by_group=by_group, **scope))
 
@@ -139,7 +198,7 @@ class ReportView(APIView):
     ],
     responses={200: OpenApiTypes.OBJECT},
 )
-class SeriesView(APIView):
+class SeriesView(_ReadOnly):
     def get(self, request):
         scope = _scope_ids(request)
         params = request.query_params
@@ -147,13 +206,11 @@ class SeriesView(APIView):
         missing = {name: ["Bắt buộc phải có tham số này."] for name in ("from", "to") if not params.get(name)}
         if missing:
             raise ValidationError(missing)
-        first, last = _month(params["from"], "from"), _month(params["to"], "to")
+        today = timezone.localdate()
+        first, last = _month(params["from"], "from", today), _month(params["to"], "to", today)
         by = params.get("by", "association")
         if by not in SERIES_DIMENSIONS:
             raise ValidationError({"by": [f"Phải là một trong: {', '.join(SERIES_DIMENSIONS)}."]})
-        today = timezone.localdate()
-        if last.start > today:
-            raise ValidationError({"to": [f"Tháng {last.label} chưa bắt đầu."]})
         if last.start < first.start:
             raise ValidationError({"to": ["Tháng cuối không được trước tháng đầu."]})
         count = (last.start.year - first.start.year) * 12 + last.start.month - first.start.month + 1

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from vbsp_district.core.months import month_end
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only: `\d` would also take Arabic-Indic or full-width digits.
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_QUARTER = re.compile(r"^([0-9]{4})[Qq]([1-4])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 @dataclass(frozen=True)

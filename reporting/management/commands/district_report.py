@@ -13,7 +13,7 @@ from reporting.indicators import district_figures
 from reporting.periods import Period
 from reporting.text import render_text
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _as_of(text: str) -> date:

@@ -148,6 +148,13 @@ def test_the_documentation_needs_a_sign_in_and_loads_nothing_from_outside(book, 
         (SERIES + "?from=2020-03&to=2020-01", "to", "Tháng cuối không được trước tháng đầu."),
         (SERIES + "?from=2017-01&to=2020-01", "to", "Tối đa 36 tháng một lần."),
         (SERIES + "?from=2020-01&to=2999-01", "to", "Tháng 2999-01 chưa bắt đầu."),
+        (SERIES + "?from=2020&to=2020-03", "from", "Tháng '2020' không hợp lệ, cần dạng YYYY-MM."),
+        (REPORT + "?as_of=9999-12-31", "as_of", "Ngày 9999-12-31 chưa đến: số liệu chỉ có đến hôm nay."),
+        (REPORT + "?period=2999Q1", "period", "Kỳ 2999Q1 chưa bắt đầu."),
+        (REPORT + "?as_of=2020-W01-1", "as_of", "Ngày '2020-W01-1' không hợp lệ, cần dạng YYYY-MM-DD."),
+        (REPORT + "?period=\u0662\u0660\u0662\u0660", "period", None),
+        (REPORT + "?as_of=2020-03-31&as_of=2019-12-31", "as_of", "Tham số chỉ được nêu một lần."),
+        (REPORT + "?format=xml", "format", "Tham số không được hỗ trợ."),
     ],
 )
 def test_a_bad_parameter_is_named_in_a_400(book, as_user, url, parameter, message):
@@ -159,12 +166,44 @@ def test_a_bad_parameter_is_named_in_a_400(book, as_user, url, parameter, messag
         assert errors[parameter] == [message]
 
 
-def test_the_api_is_read_only(book, as_user):
+def test_the_api_is_read_only(book, users, client):
+    """Refused before the CSRF check or any body is read, whatever is sent."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(users["manager"])
+    for url in (REPORT, SERIES, reverse("api_schema")):
+        for response in (
+            strict.post(url, {"as_of": "2020-03-31"}),
+            strict.post(url, "as_of=1", content_type="application/x-www-form-urlencoded"),
+            strict.put(url, "{}", content_type="application/json"),
+            strict.patch(url, "{}", content_type="application/json"),
+            strict.delete(url),
+            strict.options(url),
+        ):
+            assert response.status_code == 405, (url, response.status_code)
+            assert "API chỉ cho phép đọc (GET)." in response.content.decode()
+    assert strict.options(reverse("api_docs")).status_code == 405
+
+
+def test_answers_are_json_whatever_is_accepted_and_never_cached(book, as_user):
     client = as_user("manager")
-    for url in (REPORT, SERIES):
-        for response in (client.post(url, {}), client.put(url, {}), client.delete(url)):
-            assert response.status_code == 405
-            assert response.json() == {"detail": "API chỉ cho phép đọc (GET)."}
+    for accept in ("text/html", "application/xml", "*/*", "garbage"):
+        response = client.get(f"{REPORT}?as_of=2020-03-31", HTTP_ACCEPT=accept)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert "no-store" in response["Cache-Control"]
+        assert response.json()["portfolio"]["outstanding"] == 66_000_000
+
+
+def test_a_period_under_way_counts_to_today(book, as_user):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    label = f"{today.year}Q{(today.month + 2) // 3}"
+    report = as_user("manager").get(f"{REPORT}?period={label}").json()
+    assert report["as_of"] == today.isoformat()
+    assert (report["period"]["label"], report["period"]["end"]) == (label, today.isoformat())
 
 
 def test_query_counts_are_pinned(book, as_user, django_assert_num_queries):
