@@ -169,9 +169,11 @@ def _last_day(as_of: date, period: Period | None) -> date:
     return max(as_of, period.end) if period is not None else as_of
 
 
-def _query(as_of: date, period) -> BookQuery:
+def _query(as_of: date, period, loan_ids=None) -> BookQuery:
     """The statement, with the bills the cache does not hold yet computed in memory."""
-    return BookQuery(as_of, period, extra_bills=bills_beyond_cache(_last_day(as_of, period)))
+    return BookQuery(
+        as_of, period, extra_bills=bills_beyond_cache(_last_day(as_of, period), loan_ids), loan_ids=loan_ids
+    )
 
 
 def figure_sets(dimensions, as_of: date, period=None) -> list[dict]:
@@ -245,7 +247,7 @@ def loan_figures(as_of: date, period=None, loan_ids=None) -> dict[int, dict]:
     outstanding_year_start and, with a period, the period columns. Loans disbursed after
     the last day looked at are left out."""
     period = _period(period)
-    query = _query(as_of, period)
+    query = _query(as_of, period, loan_ids)
     names = list(LOAN_COLUMNS) + (list(PERIOD_COLUMNS) if period is not None else [])
     with connection.cursor() as cursor:
         cursor.execute(query.loan_sql(loan_ids), query.params)

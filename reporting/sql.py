@@ -122,9 +122,12 @@ class BookQuery:
     day any figure looks at.
     """
 
-    def __init__(self, as_of: date, period=None, extra_bills: list[tuple[int, date, int]] = ()):
+    def __init__(self, as_of: date, period=None, extra_bills: list[tuple[int, date, int]] = (), loan_ids=None):
+        """`loan_ids`: only these loans (and their members) are read, for a page that shows
+        a few; their figures are the same as in the whole book's statement."""
         self.as_of = as_of
         self.period = period
+        self.loan_ids = None if loan_ids is None else sorted({int(i) for i in loan_ids})
         self.extra_bills = list(extra_bills)
         self.params = {"d": as_of, "y0": year_start(as_of), "hi": as_of}
         if period is not None:
@@ -138,6 +141,15 @@ class BookQuery:
         self._build()
 
     # -- assembly ---------------------------------------------------------------------
+    def _only(self, column: str, member: bool = False) -> str:
+        """` AND column IN (...)`: the loans asked for (their members, with `member`)."""
+        if self.loan_ids is None:
+            return ""
+        ids = ", ".join(map(str, self.loan_ids)) or "NULL"
+        if member:
+            return f" AND {column} IN (SELECT ol.member_id FROM lending_loan ol WHERE ol.id IN ({ids}))"
+        return f" AND {column} IN ({ids})"
+
     def _cte(self, name: str, sql: str, materialized: bool | None = None):
         """Add a CTE; `materialized` hints whether to compute it once (True) or fold it
         into each query that reads it (False). Both hints are standard in PostgreSQL 12+
@@ -193,7 +205,7 @@ class BookQuery:
             "live_txn",
             f"""SELECT t.id, t.loan_id, t.kind, t.value_date, t.amount
 FROM lending_loantransaction t
-WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}""",
+WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}{self._only("t.loan_id")}""",
             materialized=False,
         )
         # As few sums as the figures need: every one is a state per loan in the hash
@@ -228,7 +240,7 @@ WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}""",
             "bills",
             "SELECT loan_id,\n  "
             + ",\n  ".join(bill_columns)
-            + f"\nFROM {self._bill_source()} WHERE billed_on <= %(hi)s GROUP BY loan_id",
+            + f"\nFROM {self._bill_source()} WHERE billed_on <= %(hi)s{self._only('loan_id')} GROUP BY loan_id",
         )
 
     def _bill_source(self) -> str:
@@ -257,7 +269,7 @@ WHERE t.value_date <= %(hi)s AND {live_row("lending_loantransaction")}""",
             f"extension_{role}",
             f"""SELECT x.installment_id, x.new_due_on
 FROM lending_extension x
-WHERE x.decided_on <= %({role})s AND NOT EXISTS (
+WHERE x.decided_on <= %({role})s{self._only("x.loan_id")} AND NOT EXISTS (
   SELECT 1 FROM lending_extension y
   WHERE y.installment_id = x.installment_id AND y.decided_on <= %({role})s
     AND (y.decided_on > x.decided_on OR (y.decided_on = x.decided_on AND y.id > x.id))
@@ -270,7 +282,8 @@ WHERE x.decided_on <= %({role})s AND NOT EXISTS (
             f"schedule_{role}",
             f"""SELECT i.id AS installment_id, i.loan_id, i.due_on, i.principal,
   COALESCE(x.new_due_on, i.due_on) AS due
-FROM lending_installment i LEFT JOIN extension_{role} x ON x.installment_id = i.id""",
+FROM lending_installment i LEFT JOIN extension_{role} x ON x.installment_id = i.id
+WHERE 1 = 1{self._only("i.loan_id")}""",
             materialized=False,
         )
 
@@ -284,8 +297,8 @@ FROM schedule_d GROUP BY loan_id""",
         )
         self._cte(
             "freezes_d",
-            """SELECT loan_id, SUM(amount) AS amount FROM lending_freeze
-WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s) GROUP BY loan_id""",
+            f"""SELECT loan_id, SUM(amount) AS amount FROM lending_freeze
+WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s){self._only("loan_id")} GROUP BY loan_id""",
         )
 
     # -- per loan: stock figures at D (and the period's sums) ------------------------------
@@ -334,7 +347,7 @@ LEFT JOIN ledger g ON g.loan_id = l.id
 LEFT JOIN bills b ON b.loan_id = l.id
 LEFT JOIN freezes_d fz ON fz.loan_id = l.id
 LEFT JOIN schedule_totals_d sc ON sc.loan_id = l.id{period_joins}{attribution_joins}
-WHERE l.disbursed_on <= %(hi)s""",
+WHERE l.disbursed_on <= %(hi)s{self._only("l.id")}""",
             materialized=True,
         )
         self._cte(
@@ -466,7 +479,7 @@ FROM loan_period_current""",
             f"""SELECT ms.member_id, ms.group_id,
   CASE WHEN ms.left_on IS NULL OR ms.left_on >= {day} THEN 1 ELSE 0 END AS in_force
 FROM groups_membership ms
-WHERE ms.joined_on <= {day} AND NOT EXISTS (
+WHERE ms.joined_on <= {day}{self._only("ms.member_id", member=True)} AND NOT EXISTS (
   SELECT 1 FROM groups_membership later
   WHERE later.member_id = ms.member_id AND later.joined_on <= {day}
     AND (later.joined_on > ms.joined_on OR (later.joined_on = ms.joined_on AND later.id > ms.id))
@@ -498,7 +511,8 @@ WHERE NOT EXISTS (
 FROM groups_member m
 LEFT JOIN member_group_{role} mg ON mg.member_id = m.id
 LEFT JOIN groups_savingsgroup sg ON sg.id = mg.group_id
-LEFT JOIN group_association_{role} ga ON ga.group_id = mg.group_id""",
+LEFT JOIN group_association_{role} ga ON ga.group_id = mg.group_id
+WHERE 1 = 1{self._only("m.id", member=True)}""",
         )
 
     # -- groups and savings at D ---------------------------------------------------------------

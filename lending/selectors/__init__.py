@@ -177,9 +177,9 @@ def loan_position(loan, as_of: date) -> LoanPosition:
 STALE_CHUNK = 2000
 
 
-def bills_beyond_cache(through: date) -> list[tuple[int, date, int]]:
+def bills_beyond_cache(through: date, loan_ids=None) -> list[tuple[int, date, int]]:
     """(loan id, billed on, amount) of the bills dated ≤ min(through, today) that the
-    stored bills do not hold yet, computed in memory.
+    stored bills do not hold yet, computed in memory (of `loan_ids` only, when given).
 
     The stored bills are rebuilt by every posting and by `rebuild_interest`; an open
     loan's are complete through its `bills_through`. Reports add these to the stored ones
@@ -190,11 +190,10 @@ def bills_beyond_cache(through: date) -> list[tuple[int, date, int]]:
     from ..models import Loan
 
     limit = min(through, timezone.localdate())
-    stale = dict(
-        Loan.objects.filter(Q(bills_through__lt=limit) | Q(bills_through__isnull=True))
-        .order_by("pk")
-        .values_list("pk", "bills_through")
-    )
+    loans = Loan.objects.filter(Q(bills_through__lt=limit) | Q(bills_through__isnull=True))
+    if loan_ids is not None:
+        loans = loans.filter(pk__in=list(loan_ids))
+    stale = dict(loans.order_by("pk").values_list("pk", "bills_through"))
     rows = []
     ids = list(stale)
     for start in range(0, len(ids), STALE_CHUNK):
