@@ -21,3 +21,6 @@ class ReportingConfig(AppConfig):
 
     def ready(self):
         connection_created.connect(postgresql_session_setup, dispatch_uid="reporting.postgresql_session_setup")
+        from . import signals
+
+        signals.connect()

@@ -34,7 +34,8 @@ from lending.selectors import bills_beyond_cache
 from vbsp_district.core.money import round_half_up
 
 from .periods import Period
-from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery
+from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery, StoredQuery
+from .store import stored_period
 
 __all__ = [
     "ASSOCIATION_ORDER",
@@ -176,17 +177,25 @@ def _query(as_of: date, period, loan_ids=None) -> BookQuery:
     )
 
 
+def _statement(as_of: date, period: Period | None):
+    """The stored period's figures when they answer (as_of, period) and are current
+    (reporting/store.py), else the live statement over the ledger."""
+    stored = stored_period(period, as_of)
+    return StoredQuery(stored.pk, period) if stored is not None else _query(as_of, period)
+
+
 def figure_sets(dimensions, as_of: date, period=None) -> list[dict]:
     """For each dimension (str, tuple of str, or () for the district): {key: Figures}.
 
-    One query for all of them (plus the bills check). Keys are ids (a tuple of ids for a
-    tuple dimension, None for ()); only keys that have a figure appear. Writes nothing.
+    One query for all of them (plus the store's or the bills' check). Keys are ids (a
+    tuple of ids for a tuple dimension, None for ()); only keys that have a figure
+    appear. Writes nothing.
     """
     period = _period(period)
     dims = [_dimension(d) for d in dimensions]
     if not dims:
         return []
-    query = _query(as_of, period)
+    query = _statement(as_of, period)
     names = ["dimension", "part", *(f"k{i}" for i in range(len(DIMENSIONS)))]
     names += list(query.value_columns) + ["borrowers"]
     sums: list[dict] = [{} for _ in dims]

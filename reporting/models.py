@@ -1,1 +1,76 @@
+"""The stored figures of ended periods (issue 9; docs/design/stored-figures.md).
 
+For every ended month, quarter and year the store keeps what `BookQuery` reduces the book
+to: `cube`, the figures summed per (association, commune, group, program), and
+`borrower_keys`, the distinct borrowers with their keys. Every figure of a report over
+that period is a sum (or a distinct count) of these rows, so a page or a series over past
+periods reads a few thousand rows instead of the ledger. They are derived facts, like the
+interest bills: rebuilt by `rebuild_figures`, checked against the live statement by
+`rebuild_figures --check`, and marked stale by any write dated on or before the period's
+end, after which the figures are computed live until the period is rebuilt.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .sql import PERIOD_COLUMNS, STOCK_COLUMNS
+
+
+class StoredPeriod(models.Model):
+    class Kind(models.TextChoices):
+        MONTH = "month", _("tháng")
+        QUARTER = "quarter", _("quý")
+        YEAR = "year", _("năm")
+
+    label = models.CharField(_("kỳ"), max_length=8, unique=True)
+    kind = models.CharField(_("loại kỳ"), max_length=8, choices=Kind.choices)
+    start = models.DateField(_("từ ngày"))
+    end = models.DateField(_("đến ngày"), db_index=True)
+    built_at = models.DateTimeField(_("thời điểm tính"))
+    stale = models.BooleanField(_("cần tính lại"), default=False)
+
+    class Meta:
+        verbose_name = _("kỳ đã lưu số liệu")
+        verbose_name_plural = _("kỳ đã lưu số liệu")
+        ordering = ["end", "start"]
+
+    def __str__(self):
+        return self.label
+
+
+def _figure_fields() -> dict:
+    return {name: models.BigIntegerField(default=0) for name in (*STOCK_COLUMNS, *PERIOD_COLUMNS)}
+
+
+class PeriodCube(models.Model):
+    """One row of `cube` for a stored period: the keys (ids; none where a figure has no
+    value for a key) and the figures. Ids, not foreign keys: the rows are rebuilt, never
+    joined to edit anything."""
+
+    period = models.ForeignKey(StoredPeriod, on_delete=models.CASCADE, related_name="cube")
+    association_id = models.BigIntegerField(null=True)
+    commune_id = models.BigIntegerField(null=True)
+    group_id = models.BigIntegerField(null=True)
+    program_id = models.BigIntegerField(null=True)
+    locals().update(_figure_fields())
+
+    class Meta:
+        indexes = [models.Index(fields=["period", "association_id"], name="periodcube_period_assoc")]
+
+    def __str__(self):
+        return f"{self.period_id}: {self.association_id}/{self.commune_id}/{self.group_id}/{self.program_id}"
+
+
+class PeriodBorrower(models.Model):
+    """One row of `borrower_keys` for a stored period: a borrower with outstanding > 0 at
+    the period's end, and the keys of one of their loans."""
+
+    period = models.ForeignKey(StoredPeriod, on_delete=models.CASCADE, related_name="borrowers")
+    association_id = models.BigIntegerField(null=True)
+    commune_id = models.BigIntegerField(null=True)
+    group_id = models.BigIntegerField(null=True)
+    program_id = models.BigIntegerField(null=True)
+    borrower_id = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.period_id}: {self.borrower_id}"

@@ -691,3 +691,38 @@ LEFT JOIN group_association_d ga ON ga.group_id = sg.id
 LEFT JOIN groups_association a ON a.id = ga.association_id
 WHERE sg.founded_on <= %(d)s AND (sg.dissolved_on IS NULL OR sg.dissolved_on > %(d)s)
 ORDER BY sg.code"""
+
+
+class StoredQuery(BookQuery):
+    """The same aggregate over a stored period (reporting.models): `cube` and
+    `borrower_keys` are read from the store instead of computed from the ledger."""
+
+    def __init__(self, period_id: int, period=None):
+        self.as_of = None
+        self.period = period
+        self.loan_ids = None
+        self.extra_bills = []
+        self.params = {"stored_period": period_id}
+        keys = ", ".join(f"{d}_id" for d in DIMENSIONS)
+        self.ctes = {
+            "cube": f"SELECT {keys}, {', '.join(self.value_columns)}\n"
+            "FROM reporting_periodcube WHERE period_id = %(stored_period)s",
+            "borrower_keys": f"SELECT {keys}, borrower_id\n"
+            "FROM reporting_periodborrower WHERE period_id = %(stored_period)s",
+        }
+        self.hints = {}
+
+
+def store_sql(query: BookQuery, period_id: int) -> list[str]:
+    """The two INSERT … SELECT statements that store `query`'s cube and borrower keys
+    under `period_id` (every CTE of the query, then one INSERT each)."""
+    keys = ", ".join(f"{d}_id" for d in DIMENSIONS)
+    columns = ", ".join((*STOCK_COLUMNS, *PERIOD_COLUMNS))
+    values = ", ".join((*query.value_columns, *("0" for _ in PERIOD_COLUMNS if query.period is None)))
+    with_ = query._with()
+    return [
+        f"{with_}\nINSERT INTO reporting_periodcube (period_id, {keys}, {columns})\n"
+        f"SELECT {int(period_id)}, {keys}, {values} FROM cube",
+        f"{with_}\nINSERT INTO reporting_periodborrower (period_id, {keys}, borrower_id)\n"
+        f"SELECT {int(period_id)}, {keys}, borrower_id FROM borrower_keys",
+    ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from lending.engine import LoanBook
 from lending.models import InterestBill, Loan
 from lending.selectors import loan_facts_bulk
+from vbsp_district.core.signals import book_changed
 
 
 class Command(BaseCommand):
@@ -65,4 +66,7 @@ class Command(BaseCommand):
             for day, ids in through.items():
                 for i in range(0, len(ids), 500):
                     Loan.objects.filter(pk__in=ids[i : i + 500]).update(bills_through=day)
+            if differing:
+                # mended bills change figures: every stored period is computed again
+                book_changed.send(sender=self.__class__, day=None)
         self.stdout.write(f"{len(facts)} khế ước, {len(differing)} đã tính lại lãi.")

@@ -19,6 +19,7 @@ from django.db import transaction
 from groups.models import GroupMeeting, Member, Membership
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.roles import require_poster
+from vbsp_district.core.signals import book_changed
 
 from ...models import Installment, InterestBill, Loan, LoanTransaction, SavingsTransaction
 from .._bulk import analyze_tables
@@ -98,6 +99,10 @@ def portfolio_write(
             GroupMeeting,
         )
     progress("Đã ghi sổ và tính lãi.")
+    # the figures change from the batch's earliest date on
+    days = [value for sheet in rows.values() for row in sheet for value in row.data.values() if isinstance(value, date)]
+    if days:
+        book_changed.send(sender=portfolio_write, day=min(days))
     audit_record(
         user=acting_user,
         action="portfolio.write",

@@ -560,4 +560,4 @@ def test_posting_queries(client, staff, loan, busy_loan, django_assert_max_num_q
             "amount": "100.000",
         }
         calls.append(lambda url=url, data=data: client.post(url, data))
-    same_queries(django_assert_max_num_queries, 21, *calls)
+    same_queries(django_assert_max_num_queries, 22, *calls)

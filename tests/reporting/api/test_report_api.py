@@ -209,11 +209,11 @@ def test_a_period_under_way_counts_to_today(book, as_user):
 def test_query_counts_are_pinned(book, as_user, django_assert_num_queries):
     client = as_user("manager")
     client.get("/")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(f"{REPORT}?as_of=2020-03-31&period=2020Q1&by_group=1")
     officer = as_user("officer_hpn")
     officer.get("/")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         officer.get(f"{REPORT}?as_of=2020-03-31&period=2020Q1&by_group=1")
-    with django_assert_num_queries(10):  # 3 per request, and per month the bills check and one aggregate
+    with django_assert_num_queries(13):  # 3 per request; per month the store's lookup, the bills check, one aggregate
         officer.get(f"{SERIES}?from=2020-01&to=2020-03")

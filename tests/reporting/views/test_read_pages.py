@@ -438,9 +438,9 @@ def test_a_user_without_a_role_is_refused(book, client, django_user_model):
 # -- query counts ------------------------------------------------------------------------------
 # The most queries each page may run, for every role; the same with 2 or 10 of everything.
 PINNED = {
-    "/": 7,
-    "/communes/": 6,
-    "/communes/QH/": 7,
+    "/": 8,
+    "/communes/": 7,
+    "/communes/QH/": 8,
     "/groups/QH-01/": 11,
     "/members/044000000001/": 10,
     "/loans/HND-1/": 14,

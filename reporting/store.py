@@ -1,0 +1,152 @@
+"""The store of ended periods' figures: building it, finding a stored period, checking it.
+
+See reporting/models.py for what is stored and docs/design/stored-figures.md for the
+plan. A stored period is read only while it is not stale; any write dated on or before
+its end marks it stale (`mark_stale`), and `rebuild_figures` builds it again.
+"""
+
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from lending.models import Loan, LoanTransaction, SavingsTransaction
+from lending.selectors import bills_beyond_cache
+from vbsp_district.core.months import month_add, month_end
+
+from .models import PeriodBorrower, PeriodCube, StoredPeriod
+from .periods import Period
+from .sql import BookQuery, store_sql
+
+
+def first_book_day() -> date | None:
+    """The first day anything was lent or saved."""
+    days = [
+        Loan.objects.aggregate(d=Min("disbursed_on"))["d"],
+        LoanTransaction.objects.aggregate(d=Min("value_date"))["d"],
+        SavingsTransaction.objects.aggregate(d=Min("value_date"))["d"],
+    ]
+    days = [d for d in days if d is not None]
+    return min(days) if days else None
+
+
+def ended_periods(today: date | None = None) -> list[Period]:
+    """Every month, quarter and year from the first book day's month to the last ended
+    month (a quarter or year once its last month has ended), in order of their end."""
+    first = first_book_day()
+    if first is None:
+        return []
+    today = today or timezone.localdate()
+    periods = []
+    year, month = first.year, first.month
+    while month_end(year, month) < today:
+        periods.append(Period.month(year, month))
+        if month % 3 == 0:
+            periods.append(Period.quarter(year, month // 3))
+        if month == 12:
+            periods.append(Period.year(year))
+        year, month = month_add(year, month, 1)
+    return periods
+
+
+def stored_period(period: Period | None, as_of: date) -> StoredPeriod | None:
+    """The stored, current period whose figures answer (as_of, period): the period itself
+    at its own end, or (without a period) the month that ends on `as_of`."""
+    if period is not None:
+        if as_of != period.end:
+            return None
+        label = period.label
+    else:
+        if as_of != month_end(as_of.year, as_of.month):
+            return None
+        label = Period.month(as_of.year, as_of.month).label
+    if as_of >= timezone.localdate():
+        return None  # not ended: today's figures are live
+    return StoredPeriod.objects.filter(label=label, end=as_of, stale=False).only("pk").first()
+
+
+def mark_stale(day: date):
+    """A write dated `day` changes every stored period that ends on or after it."""
+    StoredPeriod.objects.filter(end__gte=day, stale=False).update(stale=True)
+
+
+@transaction.atomic
+def build(period: Period) -> StoredPeriod:
+    """Compute `period` at its end from the ledger and store it (replacing what was)."""
+    StoredPeriod.objects.filter(label=period.label).delete()
+    stored = StoredPeriod.objects.create(
+        label=period.label, kind=period.kind, start=period.start, end=period.end, built_at=timezone.now()
+    )
+    query = BookQuery(period.end, period, extra_bills=bills_beyond_cache(period.end))
+    with connection.cursor() as cursor:
+        for sql in store_sql(query, stored.pk):
+            cursor.execute(sql, query.params)
+    return stored
+
+
+def build_all(*, only_missing_or_stale: bool = False, progress=None) -> list[StoredPeriod]:
+    """Build every ended period (or only those missing or stale); drop stored periods
+    that are no longer ended periods of the book."""
+    progress = progress or (lambda message: None)
+    periods = ended_periods()
+    labels = {p.label for p in periods}
+    StoredPeriod.objects.exclude(label__in=labels).delete()
+    current = set(StoredPeriod.objects.filter(stale=False).values_list("label", flat=True))
+    built = []
+    for period in periods:
+        if only_missing_or_stale and period.label in current:
+            continue
+        built.append(build(period))
+        progress(period.label)
+    return built
+
+
+def stored_rows(stored: StoredPeriod) -> tuple[list, list]:
+    """The period's stored rows, in a canonical order (for comparisons)."""
+    keys = ["association_id", "commune_id", "group_id", "program_id"]
+    names = [f.name for f in PeriodCube._meta.fields if f.name not in ("id", "period", *keys)]
+    cube = sorted(
+        (tuple(r) for r in PeriodCube.objects.filter(period=stored).values_list(*keys, *names)),
+        key=_sort_key,
+    )
+    borrowers = sorted(
+        (tuple(r) for r in PeriodBorrower.objects.filter(period=stored).values_list(*keys, "borrower_id")),
+        key=_sort_key,
+    )
+    return cube, borrowers
+
+
+def _sort_key(row):
+    return tuple((value is None, value or 0) for value in row)
+
+
+def differences() -> list[str]:
+    """The stored periods whose rows differ from a fresh computation, and the ended
+    periods missing or stale (nothing is written: the comparison runs in a transaction
+    that is rolled back)."""
+    found = []
+    periods = ended_periods()
+    stored = {s.label: s for s in StoredPeriod.objects.all()}
+    for period in periods:
+        have = stored.get(period.label)
+        if have is None:
+            found.append(f"{period.label}: chưa lưu")
+            continue
+        if have.stale:
+            found.append(f"{period.label}: cần tính lại")
+            continue
+        before = stored_rows(have)
+        with transaction.atomic():
+            fresh = build(period)
+            after = stored_rows(fresh)
+            transaction.set_rollback(True)
+        if before != after:
+            found.append(f"{period.label}: khác số liệu tính từ sổ")
+    for label in sorted(set(stored) - {p.label for p in periods}):
+        found.append(f"{label}: không còn là kỳ đã kết thúc của sổ")
+    return found
+
+
+def stored_row_counts() -> tuple[int, int]:
+    return PeriodCube.objects.count(), PeriodBorrower.objects.count()

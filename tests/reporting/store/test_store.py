@@ -1,0 +1,107 @@
+"""The stored figures of ended periods (reporting/store.py) on the page tests' book.
+
+Every stored period answers exactly what the live statement answers; a write dated on or
+before a period's end makes it stale (computed live again) in the same transaction; the
+check command finds a stored row that differs from the ledger."""
+
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from groups.services import group_transfer, membership_end
+from lending.services import repayment_post
+from reporting import store
+from reporting.indicators import district_figures, figure_sets
+from reporting.models import PeriodCube, StoredPeriod
+from reporting.periods import Period
+
+pytestmark = pytest.mark.django_db
+
+CASES = [
+    (date(2020, 1, 31), None),
+    (date(2020, 2, 29), "2020-02"),
+    (date(2020, 3, 31), "2020Q1"),
+    (date(2020, 12, 31), "2020"),
+    (date(2021, 6, 30), "2021Q2"),
+]
+DIMS = [(), ("association",), ("commune",), ("program",), ("group",), ("association", "commune", "group", "program")]
+
+
+def live(as_of, period):
+    StoredPeriod.objects.update(stale=True)
+    try:
+        return district_figures(as_of, period, by_group=True), figure_sets(DIMS, as_of, period)
+    finally:
+        StoredPeriod.objects.update(stale=False)
+
+
+def test_every_stored_period_answers_what_the_ledger_answers(book):
+    expected = {case: live(*case) for case in CASES}
+    built = store.build_all()
+    labels = [p.label for p in built]
+    assert labels[:4] == ["2020-01", "2020-02", "2020-03", "2020Q1"]
+    assert "2020" in labels and labels[-1] == store.ended_periods()[-1].label
+    for as_of, period in CASES:
+        with CaptureQueriesContext(connection) as queries:
+            got = district_figures(as_of, period, by_group=True), figure_sets(DIMS, as_of, period)
+        assert got == expected[(as_of, period)], (as_of, period)
+        assert any("reporting_periodcube" in q["sql"] for q in queries.captured_queries)
+        assert not any("lending_loantransaction" in q["sql"] for q in queries.captured_queries)
+        assert not [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    out = StringIO()
+    call_command("rebuild_figures", "--check", stdout=out)
+    assert out.getvalue().endswith(f"{len(store.ended_periods())} kỳ, 0 khác biệt.\n")
+
+
+def test_a_write_in_the_past_makes_the_periods_after_it_stale(book, staff):
+    store.build_all()
+    repayment_post(loan=book.hnd1, amount=1_000_000, value_date=date(2020, 2, 20), acting_user=staff)
+    stale = set(StoredPeriod.objects.filter(stale=True).values_list("label", flat=True))
+    assert "2020-01" not in stale
+    assert {"2020-02", "2020-03", "2020Q1", "2020", "2021Q2"} <= stale
+    assert StoredPeriod.objects.filter(stale=False).count() == 1  # 2020-01 alone
+    # a stale period is computed live: the repayment is in the figures at once
+    report = district_figures(date(2020, 3, 31), "2020Q1")
+    assert report["period"]["principal_repaid"] == 1_000_000
+    assert report["portfolio"]["outstanding"] == 65_000_000
+    call_command("rebuild_figures", "--stale", stdout=StringIO())
+    assert not StoredPeriod.objects.filter(stale=True).exists()
+    assert district_figures(date(2020, 3, 31), "2020Q1") == report
+
+
+def test_organization_changes_make_periods_stale(book, staff, hpn):
+    store.build_all()
+    membership_end(member=book.cuc, left_on=date(2021, 3, 15), acting_user=staff)
+    assert set(StoredPeriod.objects.filter(stale=True).values_list("label", flat=True)) >= {"2021-03", "2021Q1"}
+    assert not StoredPeriod.objects.get(label="2021-02").stale
+    StoredPeriod.objects.update(stale=False)
+    group_transfer(group=book.g1, association=hpn, effective_on=date(2022, 1, 1), acting_user=staff)
+    assert StoredPeriod.objects.get(label="2022-01").stale
+    assert not StoredPeriod.objects.get(label="2021-12").stale
+
+
+def test_the_check_finds_a_stored_row_that_differs(book):
+    store.build_all()
+    row = PeriodCube.objects.filter(period__label="2020Q1", outstanding__gt=0).first()
+    PeriodCube.objects.filter(pk=row.pk).update(outstanding=row.outstanding + 1)
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("rebuild_figures", "--check", stdout=out)
+    assert exit_.value.code == 1
+    assert "2020Q1: khác số liệu tính từ sổ" in out.getvalue()
+    call_command("rebuild_figures", stdout=StringIO())
+    call_command("rebuild_figures", "--check", stdout=StringIO())
+
+
+def test_the_api_reads_the_store_and_equals_the_command(book, as_user):
+    store.build_all()
+    out = StringIO()
+    call_command("district_report", "--period", "2020Q1", "--by-group", "--format", "json", stdout=out)
+    response = as_user("manager").get("/api/v1/report?period=2020Q1&by_group=1")
+    assert response.json() == json.loads(out.getvalue())
+    assert Period.parse("2020Q1").end == date(2020, 3, 31)
