@@ -105,3 +105,15 @@ def test_the_api_reads_the_store_and_equals_the_command(book, as_user):
     response = as_user("manager").get("/api/v1/report?period=2020Q1&by_group=1")
     assert response.json() == json.loads(out.getvalue())
     assert Period.parse("2020Q1").end == date(2020, 3, 31)
+
+
+@pytest.mark.parametrize("role", ["officer_hpn", "commune_officer"])
+def test_an_officers_report_from_the_store_equals_the_live_one(book, as_user, role):
+    url = "/api/v1/report?period=2020Q1&by_group=1"
+    client = as_user(role)
+    live_report = client.get(url).json()
+    store.build_all()
+    with CaptureQueriesContext(connection) as queries:
+        stored_report = client.get(url).json()
+    assert any("reporting_periodcube" in q["sql"] for q in queries.captured_queries)
+    assert stored_report == live_report
