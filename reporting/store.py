@@ -17,7 +17,7 @@ from vbsp_district.core.months import month_add, month_end
 
 from .models import PeriodBorrower, PeriodCube, StoredPeriod
 from .periods import Period
-from .sql import BookQuery, store_sql
+from .sql import DIMENSIONS, PERIOD_COLUMNS, STOCK_COLUMNS, BookQuery, store_sql
 
 
 def first_book_day() -> date | None:
@@ -150,3 +150,36 @@ def differences() -> list[str]:
 
 def stored_row_counts() -> tuple[int, int]:
     return PeriodCube.objects.count(), PeriodBorrower.objects.count()
+
+
+def current_periods(labels: list[str]) -> dict[str, int]:
+    """{label: id} of the stored periods among `labels` that are current and ended."""
+    return dict(
+        StoredPeriod.objects.filter(label__in=labels, stale=False, end__lt=timezone.localdate()).values_list(
+            "label", "pk"
+        )
+    )
+
+
+def stored_sums(period_ids: list[int], by: str, *, association_id=None, commune_id=None) -> dict:
+    """{period id: {key of `by` (None where none): {column: sum}}} over stored periods, in
+    one statement (what a series of months reads), within an association and commune."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {by!r}; use one of {DIMENSIONS}")
+    columns = (*STOCK_COLUMNS, *PERIOD_COLUMNS)
+    where = ["period_id IN (" + (", ".join(str(int(i)) for i in period_ids) or "NULL") + ")"]
+    params = []
+    for name, value in (("association_id", association_id), ("commune_id", commune_id)):
+        if value is not None:
+            where.append(f"{name} = %s")
+            params.append(int(value))
+    sql = (
+        f"SELECT period_id, {by}_id, " + ", ".join(f"SUM({c})" for c in columns) + " FROM reporting_periodcube"
+        f" WHERE {' AND '.join(where)} GROUP BY period_id, {by}_id"
+    )
+    result: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for period_id, key, *sums in cursor.fetchall():
+            result.setdefault(period_id, {})[key] = {c: int(v or 0) for c, v in zip(columns, sums, strict=True)}
+    return result

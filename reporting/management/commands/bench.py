@@ -98,7 +98,7 @@ class Command(BaseCommand):
         parser.add_argument("--reuse", action="store_true", help="dùng lại cơ sở dữ liệu đo đã nạp, không nạp lại")
         parser.add_argument("--drop", action="store_true", help="xóa các cơ sở dữ liệu đo khi xong")
         # internal: one step in a child process, on the database of its DATABASE_URL
-        parser.add_argument("--step", choices=["load", "measure", "report"], help="(nội bộ)")
+        parser.add_argument("--step", choices=["load", "measure", "store", "report"], help="(nội bộ)")
         parser.add_argument("--out", help="(nội bộ) tệp JSON kết quả của bước")
 
     def handle(self, *args, step, **options):
@@ -131,7 +131,9 @@ class Command(BaseCommand):
                 self.say("  dùng lại dữ liệu đã nạp")
             self.say("  đo cập nhật kỳ tính lãi, thu nợ...")
             measured = self.child_step(url, "measure", ["--repayments", str(repayments)])
-            results[scale] = load | measured | {"report_runs": [], "floor_runs": [], "load_averages": []}
+            self.say("  tính và lưu số liệu các kỳ đã kết thúc (rebuild_figures)...")
+            stored = self.child_step(url, "store", [])
+            results[scale] = load | measured | stored | {"report_runs": [], "floor_runs": [], "load_averages": []}
         # The report and the floor are timed in rounds that alternate the scales, so that
         # both scales see the same machine: on a shared one the load drifts by the minute.
         self.say(f"Đo báo cáo và mức sàn: {runs} lượt xen kẽ các quy mô...")
@@ -252,6 +254,47 @@ class Command(BaseCommand):
         result |= self.measure_bills_catch_up()
         result |= self.measure_repayments(repayments)
         return result
+
+    def step_store(self, **options) -> dict:
+        """The figures store: a full build, a 24-month series read from it, and a
+        back-dated repayment with the marking of the periods it changes."""
+        from django.contrib.auth import get_user_model
+
+        from lending.models import Loan
+        from lending.services import repayment_post
+        from reporting import store
+        from reporting.indicators import monthly_series
+        from reporting.periods import Period
+
+        started = time.perf_counter()
+        built = store.build_all()
+        build_s = time.perf_counter() - started
+        cube_rows, borrower_rows = store.stored_row_counts()
+        months = [Period.month(AS_OF.year - (k < 12), (k % 12) + 1) for k in range(24)]
+        monthly_series(months, "association", today=timezone.localdate())  # warm-up
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            monthly_series(months, "association", today=timezone.localdate())
+            series_s = time.perf_counter() - started
+        user = get_user_model().objects.get(username="canbo")
+        back = date(AS_OF.year, 6, AS_OF.day if AS_OF.day <= 28 else 28)
+        backdated_s = None
+        for loan in Loan.objects.filter(disbursed_on__lt=back, bills_through__gte=back).order_by("pk")[:50]:
+            started = time.perf_counter()
+            try:
+                repayment_post(loan=loan, amount=REPAYMENT, value_date=back, acting_user=user)
+            except ValidationError:
+                continue  # paid off by then: the next loan
+            backdated_s = time.perf_counter() - started
+            break
+        return {
+            "store_periods": len(built),
+            "store_build_s": build_s,
+            "store_rows": cube_rows + borrower_rows,
+            "series_24_s": series_s,
+            "series_24_queries": len(queries),
+            "backdated_s": backdated_s,
+        }
 
     def step_report(self, **options) -> dict:
         """One round: the report, then the floor, each timed once after a warm-up run."""
@@ -379,6 +422,12 @@ ROWS = [
     ("Thu nợ gốc + tính lại lãi (trung vị)", lambda r: r["repayment_s"], _seconds, True),
     ("  chậm nhất", lambda r: r["repayment_max_s"], _seconds, True),
     ("  số truy vấn mỗi lần", lambda r: r["repayment_queries"], _count, False),
+    ("Lưu số liệu mọi kỳ đã kết thúc (rebuild_figures)", lambda r: r["store_build_s"], _seconds, True),
+    ("  số kỳ", lambda r: r["store_periods"], _count, False),
+    ("  số dòng đã lưu", lambda r: r["store_rows"], _count, True),
+    ("Chuỗi 24 tháng theo hội, từ số liệu đã lưu", lambda r: r["series_24_s"], _seconds, True),
+    ("  số truy vấn", lambda r: r["series_24_queries"], _count, False),
+    ("Thu nợ gốc lùi ngày (lãi và đánh dấu kỳ cần tính lại)", lambda r: r["backdated_s"], _seconds, True),
     ("Tải máy khi đo (load average 1 phút)", lambda r: r["load_average"], lambda v: f"{v:.1f}", False),
 ]
 

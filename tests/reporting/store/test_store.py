@@ -117,3 +117,16 @@ def test_an_officers_report_from_the_store_equals_the_live_one(book, as_user, ro
         stored_report = client.get(url).json()
     assert any("reporting_periodcube" in q["sql"] for q in queries.captured_queries)
     assert stored_report == live_report
+
+
+@pytest.mark.parametrize("role", ["manager", "officer_hpn", "commune_officer"])
+@pytest.mark.parametrize("by", ["association", "commune", "program"])
+def test_a_series_from_the_store_equals_the_live_one_in_one_statement(book, as_user, role, by):
+    url = f"/api/v1/series?from=2020-01&to=2021-06&by={by}"
+    client = as_user(role)
+    live_series = client.get(url).json()
+    store.build_all()
+    with CaptureQueriesContext(connection) as queries:
+        stored_series = client.get(url).json()
+    assert stored_series == live_series
+    assert sum("reporting_periodcube" in q["sql"] for q in queries.captured_queries) == 1
