@@ -183,7 +183,7 @@ def _statement(as_of: date, period: Period | None):
     """The stored period's figures when they answer (as_of, period) and are current
     (reporting/store.py), else the live statement over the ledger."""
     stored = stored_period(period, as_of)
-    return StoredQuery(stored.pk, period) if stored is not None else _query(as_of, period)
+    return StoredQuery(stored, period) if stored is not None else _query(as_of, period)
 
 
 def figure_sets(dimensions, as_of: date, period=None) -> list[dict]:

@@ -703,7 +703,7 @@ class StoredQuery(BookQuery):
         self.loan_ids = None
         self.extra_bills = []
         self.params = {"stored_period": period_id}
-        keys = ", ".join(f"{d}_id" for d in DIMENSIONS)
+        keys = ", ".join(f"{d}_id" for d in DIMENSIONS)  # STORED_KEYS, defined below
         self.ctes = {
             "cube": f"SELECT {keys}, {', '.join(self.value_columns)}\n"
             "FROM reporting_periodcube WHERE period_id = %(stored_period)s",
@@ -713,16 +713,35 @@ class StoredQuery(BookQuery):
         self.hints = {}
 
 
-def store_sql(query: BookQuery, period_id: int) -> list[str]:
-    """The two INSERT … SELECT statements that store `query`'s cube and borrower keys
-    under `period_id` (every CTE of the query, then one INSERT each)."""
-    keys = ", ".join(f"{d}_id" for d in DIMENSIONS)
-    columns = ", ".join((*STOCK_COLUMNS, *PERIOD_COLUMNS))
-    values = ", ".join((*query.value_columns, *("0" for _ in PERIOD_COLUMNS if query.period is None)))
-    with_ = query._with()
+# What a stored period holds, in this column order (reporting.models, reporting.store).
+STORED_KEYS = tuple(f"{d}_id" for d in DIMENSIONS)
+STORED_CUBE = (*STORED_KEYS, *STOCK_COLUMNS, *PERIOD_COLUMNS)
+STORED_BORROWERS = (*STORED_KEYS, "borrower_id")
+
+
+def stored_selects(query: BookQuery) -> list[str]:
+    """`query`'s cube and borrower keys as the store holds them: two SELECTs (every CTE
+    of the query, then one SELECT each) with the columns of STORED_CUBE and
+    STORED_BORROWERS. The store inserts them; `rebuild_figures --check` compares them."""
+    periodless = {c: "0" for c in PERIOD_COLUMNS} if query.period is None else {}
+    cube = ", ".join(periodless.get(c, c) for c in STORED_CUBE)
     return [
-        f"{with_}\nINSERT INTO reporting_periodcube (period_id, {keys}, {columns})\n"
-        f"SELECT {int(period_id)}, {keys}, {values} FROM cube",
-        f"{with_}\nINSERT INTO reporting_periodborrower (period_id, {keys}, borrower_id)\n"
-        f"SELECT {int(period_id)}, {keys}, borrower_id FROM borrower_keys",
+        f"{query._with()}\nSELECT {cube} FROM cube",
+        f"{query._with()}\nSELECT {', '.join(STORED_BORROWERS)} FROM borrower_keys",
     ]
+
+
+def store_sql(query: BookQuery, period_id: int) -> list[str]:
+    """The two INSERT … SELECT statements that store `query`'s figures under `period_id`."""
+    statements = []
+    for table, columns, select in zip(
+        ("reporting_periodcube", "reporting_periodborrower"),
+        (STORED_CUBE, STORED_BORROWERS),
+        stored_selects(query),
+        strict=True,
+    ):
+        with_, body = select.rsplit("\nSELECT ", 1)
+        statements.append(
+            f"{with_}\nINSERT INTO {table} (period_id, {', '.join(columns)})\nSELECT {int(period_id)}, {body}"
+        )
+    return statements

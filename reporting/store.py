@@ -17,7 +17,16 @@ from vbsp_district.core.months import month_add, month_end
 
 from .models import PeriodBorrower, PeriodCube, StoredPeriod
 from .periods import Period
-from .sql import DIMENSIONS, PERIOD_COLUMNS, STOCK_COLUMNS, BookQuery, store_sql
+from .sql import (
+    DIMENSIONS,
+    PERIOD_COLUMNS,
+    STOCK_COLUMNS,
+    STORED_BORROWERS,
+    STORED_CUBE,
+    BookQuery,
+    store_sql,
+    stored_selects,
+)
 
 
 def first_book_day() -> date | None:
@@ -50,25 +59,23 @@ def ended_periods(today: date | None = None) -> list[Period]:
     return periods
 
 
-def stored_period(period: Period | None, as_of: date) -> StoredPeriod | None:
-    """The stored, current period whose figures answer (as_of, period): the period itself
-    at its own end, or (without a period) the month that ends on `as_of`."""
-    if period is not None:
-        if as_of != period.end:
-            return None
-        label = period.label
-    else:
-        if as_of != month_end(as_of.year, as_of.month):
-            return None
-        label = Period.month(as_of.year, as_of.month).label
-    if as_of >= timezone.localdate():
-        return None  # not ended: today's figures are live
-    return StoredPeriod.objects.filter(label=label, end=as_of, stale=False).only("pk").first()
+def stored_period(period: Period | None, as_of: date) -> int | None:
+    """The id of the stored, current period whose figures answer (as_of, period): the
+    period itself at its own end, or (without a period) the month that ends on `as_of`."""
+    if period is None:
+        period = Period.month(as_of.year, as_of.month)
+    if as_of != period.end:
+        return None
+    return current_periods([period.label]).get(period.label)
 
 
 def mark_stale(day: date):
     """A write dated `day` changes every stored period that ends on or after it."""
     StoredPeriod.objects.filter(end__gte=day, stale=False).update(stale=True)
+
+
+def _statement(period: Period) -> BookQuery:
+    return BookQuery(period.end, period, extra_bills=bills_beyond_cache(period.end))
 
 
 @transaction.atomic
@@ -78,7 +85,7 @@ def build(period: Period) -> StoredPeriod:
     stored = StoredPeriod.objects.create(
         label=period.label, kind=period.kind, start=period.start, end=period.end, built_at=timezone.now()
     )
-    query = BookQuery(period.end, period, extra_bills=bills_beyond_cache(period.end))
+    query = _statement(period)
     with connection.cursor() as cursor:
         for sql in store_sql(query, stored.pk):
             cursor.execute(sql, query.params)
@@ -102,29 +109,34 @@ def build_all(*, only_missing_or_stale: bool = False, progress=None) -> list[Sto
     return built
 
 
+def _canonical(rows) -> list[tuple]:
+    """Rows in one order, whatever the database returned (None before numbers)."""
+    rows = [tuple(None if v is None else int(v) for v in row) for row in rows]
+    return sorted(rows, key=lambda row: tuple((v is not None, v or 0) for v in row))
+
+
 def stored_rows(stored: StoredPeriod) -> tuple[list, list]:
-    """The period's stored rows, in a canonical order (for comparisons)."""
-    keys = ["association_id", "commune_id", "group_id", "program_id"]
-    names = [f.name for f in PeriodCube._meta.fields if f.name not in ("id", "period", *keys)]
-    cube = sorted(
-        (tuple(r) for r in PeriodCube.objects.filter(period=stored).values_list(*keys, *names)),
-        key=_sort_key,
+    """The period's stored rows (STORED_CUBE, STORED_BORROWERS), in a canonical order."""
+    return (
+        _canonical(PeriodCube.objects.filter(period=stored).values_list(*STORED_CUBE)),
+        _canonical(PeriodBorrower.objects.filter(period=stored).values_list(*STORED_BORROWERS)),
     )
-    borrowers = sorted(
-        (tuple(r) for r in PeriodBorrower.objects.filter(period=stored).values_list(*keys, "borrower_id")),
-        key=_sort_key,
-    )
-    return cube, borrowers
 
 
-def _sort_key(row):
-    return tuple((value is None, value or 0) for value in row)
+def fresh_rows(period: Period) -> tuple[list, list]:
+    """What storing `period` now would store, computed without writing anything."""
+    query = _statement(period)
+    result = []
+    with connection.cursor() as cursor:
+        for sql in stored_selects(query):
+            cursor.execute(sql, query.params)
+            result.append(_canonical(cursor.fetchall()))
+    return tuple(result)
 
 
 def differences() -> list[str]:
-    """The stored periods whose rows differ from a fresh computation, and the ended
-    periods missing or stale (nothing is written: the comparison runs in a transaction
-    that is rolled back)."""
+    """The stored periods whose rows differ from the ledger now, and the ended periods
+    missing or stale. Reads only."""
     found = []
     periods = ended_periods()
     stored = {s.label: s for s in StoredPeriod.objects.all()}
@@ -132,16 +144,9 @@ def differences() -> list[str]:
         have = stored.get(period.label)
         if have is None:
             found.append(f"{period.label}: chưa lưu")
-            continue
-        if have.stale:
+        elif have.stale:
             found.append(f"{period.label}: cần tính lại")
-            continue
-        before = stored_rows(have)
-        with transaction.atomic():
-            fresh = build(period)
-            after = stored_rows(fresh)
-            transaction.set_rollback(True)
-        if before != after:
+        elif stored_rows(have) != fresh_rows(period):
             found.append(f"{period.label}: khác số liệu tính từ sổ")
     for label in sorted(set(stored) - {p.label for p in periods}):
         found.append(f"{label}: không còn là kỳ đã kết thúc của sổ")

@@ -58,6 +58,7 @@ def test_no_page_writes_on_a_read(stale_world, as_user, role):
         ("district_report", ["--as-of", "2020-03-31", "--period", "2020Q1", "--by-group", "--format", "json"]),
         ("district_report", ["--as-of", "2030-12-31", "--format", "text"]),
         ("rebuild_interest", ["--check"]),
+        ("rebuild_figures", ["--check"]),
     ],
 )
 def test_no_report_command_writes(stale_world, command, args):
