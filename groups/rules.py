@@ -37,10 +37,6 @@ def not_future(field: str, day, label: str, today: date | None = None) -> date:
     return day
 
 
-def refuse_taken(field: str, label: str, key: str):
-    refuse(field, f"{label} {key} đã có trong hệ thống.")
-
-
 # -- communes ---------------------------------------------------------------------------
 def check_commune(*, code, name, kind, transaction_day) -> tuple[str, str]:
     """A commune's fields: its code and name as stored."""

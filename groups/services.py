@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.closing import check_open
-from vbsp_district.core.errors import refuse
+from vbsp_district.core.errors import refuse, refuse_taken
 from vbsp_district.core.money import vn_date
 
 from . import rules
@@ -32,7 +32,7 @@ def _create_unique(model, field: str, label: str, **values):
             return model.objects.create(**values)
     except IntegrityError:
         if model.objects.filter(**{field: values[field]}).exists():
-            rules.refuse_taken(field, label, values[field])
+            refuse_taken(field, label, values[field])
         raise
 
 
@@ -43,7 +43,7 @@ def commune_create(
     """Create a commune with its monthly transaction day, and its four association units."""
     code, name = rules.check_commune(code=code, name=name, kind=kind, transaction_day=transaction_day)
     if Commune.objects.filter(code=code).exists():
-        rules.refuse_taken("code", "Mã xã", code)
+        refuse_taken("code", "Mã xã", code)
     commune = _create_unique(
         Commune,
         "code",
@@ -90,7 +90,7 @@ def group_create(
     )
     code = values["code"]
     if SavingsGroup.objects.filter(code=code).exists():
-        rules.refuse_taken("code", "Mã tổ", code)
+        refuse_taken("code", "Mã tổ", code)
     group = _create_unique(SavingsGroup, "code", "Mã tổ", commune=commune, meeting_day=meeting_day, **values)
     GroupAssignment.objects.create(
         group=group, association=association, effective_on=founded_on, recorded_by=acting_user
@@ -186,7 +186,7 @@ def member_register(
     )
     national_id = values["national_id"]
     if Member.objects.filter(national_id=national_id).exists():
-        rules.refuse_taken("national_id", "Số CCCD/CMND", national_id)
+        refuse_taken("national_id", "Số CCCD/CMND", national_id)
     if group is not None and joined_on is None:
         refuse("joined_on", "Cần nhập ngày vào tổ.")
     if group is None and joined_on is not None:

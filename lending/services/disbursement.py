@@ -6,7 +6,7 @@ from groups.models import Member
 from groups.rules import check_in_group_for_entrusted
 from groups.selectors import member_periods
 from vbsp_district.core.audit import audit_record
-from vbsp_district.core.errors import refuse
+from vbsp_district.core.errors import refuse, refuse_taken
 from vbsp_district.core.money import vn_date
 from vbsp_district.core.months import add_months
 from vbsp_district.core.roles import require_poster
@@ -83,7 +83,7 @@ def loan_disburse(
     require_poster(acting_user)
     loan_no = key_checked(loan_no, "loan_no", "Số khế ước", slashes=True, max_length=30)
     if Loan.objects.filter(loan_no=loan_no).exists():
-        refuse("loan_no", f"Số khế ước {loan_no} đã có trong hệ thống.")
+        refuse_taken("loan_no", "Số khế ước", loan_no)
     check_amount(amount)
     if approved_amount is None:
         approved_amount = amount
@@ -130,7 +130,7 @@ def loan_disburse(
     except IntegrityError:
         # Another posting opened the same contract since the check above.
         if Loan.objects.filter(loan_no=loan_no).exists():
-            refuse("loan_no", f"Số khế ước {loan_no} đã có trong hệ thống.")
+            refuse_taken("loan_no", "Số khế ước", loan_no)
         raise
     Installment.objects.bulk_create(Installment(loan=loan, due_on=d, principal=p) for d, p in sorted(installments))
     txn = LoanTransaction.objects.create(

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import transaction
 
 from vbsp_district.core.audit import audit_record
-from vbsp_district.core.errors import refuse
+from vbsp_district.core.errors import refuse, refuse_taken
 from vbsp_district.core.roles import require_manager
 from vbsp_district.core.text import key_checked
 
@@ -31,7 +31,7 @@ def program_create(
         require_manager(acting_user)
     code = key_checked(code, "code", "Mã chương trình", max_length=LoanProgram._meta.get_field("code").max_length)
     if LoanProgram.objects.filter(code=code).exists():
-        refuse("code", f"Mã chương trình {code} đã có trong hệ thống.")
+        refuse_taken("code", "Mã chương trình", code)
     name, factor = check_program(name=name, overdue_factor=overdue_factor, overdue_rule=overdue_rule)
     rate = check_rate(annual_rate)
     program = LoanProgram.objects.create(code=code, name=name, overdue_factor=factor, overdue_rule=overdue_rule)

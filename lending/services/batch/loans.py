@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from groups.rules import check_in_group_for_entrusted, refuse_taken
+from groups.rules import check_in_group_for_entrusted
+from vbsp_district.core.errors import refuse_taken
 from vbsp_district.core.money import vn_date
 
 from ... import rules

@@ -13,12 +13,13 @@ from groups.models import (
     SavingsGroup,
     Training,
 )
+from vbsp_district.core.errors import refuse_taken
 
 from .records import Batch, Row
 
 
 def _taken(batch: Batch, row: Row, column: str, label: str, key: str):
-    batch.check(row, rules.refuse_taken, column, label, key)
+    batch.check(row, refuse_taken, column, label, key)
 
 
 def commune_row(batch: Batch, row: Row):
