@@ -113,11 +113,6 @@ def _month(text: str, name: str, today: date) -> Period:
     return period
 
 
-def _so_far(period: Period, today: date) -> Period:
-    """A period under way, to today: its flows so far, never a bill dated after today."""
-    return period if period.end <= today else Period(period.label, period.start, today)
-
-
 class GetOnly:
     """GET (and HEAD) only, refused before anything else is read (no CSRF check, no body
     parsed); never cached, as the figures are private."""
@@ -179,7 +174,7 @@ class ReportView(_ReadOnly):
         else:
             as_of = min(period.end, today) if period is not None else today
         if period is not None:
-            period = _so_far(period, today)
+            period = period.so_far(today)
         by_group = _flag(params.get("by_group", ""), "by_group")
         return Response(district_figures(as_of=as_of, period=period, by_group=by_group, **scope))
 

@@ -467,17 +467,12 @@ def monthly_series(
         if month.label in stored:
             keyed = {key: Figures(**values) for key, values in sums.get(stored[month.label], {}).items()}
             total = Figures(**{c: sum(getattr(f, c) for f in keyed.values()) for c in _ADDITIVE})
-            total_points.append(_series_point(month, as_of, total))
-            for key, f in keyed.items():
-                if key is not None:
-                    points.setdefault(key, {})[month.label] = _series_point(month, as_of, f)
-            continue
-        # the month under way: its flows so far, never a bill dated after today
-        so_far = month if as_of == month.end else Period(month.label, month.start, as_of)
-        total, keyed = figure_sets_within(
-            [(), (by,)], as_of, so_far, association_id=association_id, commune_id=commune_id
-        )
-        total_points.append(_series_point(month, as_of, total.get(None, ZERO)))
+        else:  # the month under way (its flows so far), or one not stored: live
+            total, keyed = figure_sets_within(
+                [(), (by,)], as_of, month.so_far(today), association_id=association_id, commune_id=commune_id
+            )
+            total = total.get(None, ZERO)
+        total_points.append(_series_point(month, as_of, total))
         for key, f in keyed.items():
             if key is not None:
                 points.setdefault(key, {})[month.label] = _series_point(month, as_of, f)

@@ -79,6 +79,11 @@ class Period:
         """s − 1: the day whose end-of-day figures open the period."""
         return self.start - timedelta(days=1)
 
+    def so_far(self, day: date) -> "Period":
+        """The period under way cut at `day` (itself once ended): its flows so far, never
+        a bill dated after `day`. The label stays."""
+        return self if self.end <= day else Period(self.label, self.start, day)
+
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
 
