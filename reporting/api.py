@@ -12,7 +12,6 @@ Sign-in is the session of the pages. An anonymous caller gets 403 and no data; a
 parameter gets 400 with a message under the parameter's name.
 """
 
-import re
 from datetime import date
 
 from django.utils import timezone
@@ -30,11 +29,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from vbsp_district.core.months import month_add
 
 from .indicators import MAX_SERIES_MONTHS, SERIES_DIMENSIONS, district_figures, monthly_series
-from .periods import Period
+from .periods import Period, iso_day
 
 _UNKNOWN = "Tham số không được hỗ trợ."
 _REPEATED = "Tham số chỉ được nêu một lần."
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _READ_ONLY = "API chỉ cho phép đọc (GET)."
 
 
@@ -80,11 +78,8 @@ def _only(params, allowed: set[str]):
 
 
 def _day(text: str, name: str, today: date) -> date:
-    try:
-        day = date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
-    except ValueError:
-        day = None
-    if day is None or day.year < 1900:
+    day = iso_day(text)
+    if day is None:
         raise ValidationError({name: [f"Ngày '{text}' không hợp lệ, cần dạng YYYY-MM-DD."]})
     if day > today:
         raise ValidationError({name: [f"Ngày {day.isoformat()} chưa đến: số liệu chỉ có đến hôm nay."]})

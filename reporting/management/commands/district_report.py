@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import re
 import sys
 from datetime import date
 
@@ -10,18 +9,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from reporting.indicators import district_figures
-from reporting.periods import Period
+from reporting.periods import Period, iso_day
 from reporting.text import render_text
-
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _as_of(text: str) -> date:
-    try:
-        day = date.fromisoformat(text) if _DATE.match(text) else None
-    except ValueError:
-        day = None
-    if day is None or day.year < 1900:
+    day = iso_day(text)
+    if day is None:
         raise argparse.ArgumentTypeError(f"ngày '{text}' không hợp lệ, cần dạng YYYY-MM-DD")
     return day
 
