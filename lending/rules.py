@@ -170,6 +170,33 @@ def check_tranche_total(already: int, amount: int, approved_amount: int):
         )
 
 
+POSTING_LABELS = {
+    LoanTransaction.Kind.DISBURSEMENT: "giải ngân",
+    LoanTransaction.Kind.PRINCIPAL: "trả gốc",
+    LoanTransaction.Kind.INTEREST: "trả lãi",
+    LoanTransaction.Kind.PRINCIPAL_WRITE_OFF: "xóa nợ gốc",
+    LoanTransaction.Kind.INTEREST_WRITE_OFF: "xóa nợ lãi",
+}
+
+
+def check_principal_debit(principal_path, kind: str, value_date: date, amount: int):
+    """A repayment or principal write-off never takes the outstanding below 0, at any day."""
+    check_covers(principal_path, value_date, amount, "amount", POSTING_LABELS[kind], "dư nợ")
+
+
+def check_interest_write_off(interest_path, value_date: date, amount: int):
+    """Interest written off never exceeds the arrears, at any day."""
+    check_covers(
+        interest_path, value_date, amount, "amount", POSTING_LABELS[LoanTransaction.Kind.INTEREST_WRITE_OFF],
+        "lãi tồn đọng",
+    )  # fmt: skip
+
+
+def check_withdrawal(savings_path, value_date: date, amount: int):
+    """A withdrawal never overdraws the savings, at any day."""
+    check_covers(savings_path, value_date, amount, "amount", "rút", "số dư tiết kiệm")
+
+
 def check_interest_on_settled(principal_path, interest_path, value_date: date, amount: int):
     """A settled loan bills no more interest: paying beyond what is owed would be a credit
     nothing can ever use (a typo, or money meant for another loan)."""

@@ -12,27 +12,21 @@ from vbsp_district.core.roles import require_poster
 from ..models import Loan, LoanTransaction, SavingsTransaction
 from ..rules import (
     check_amount,
-    check_covers,
     check_day,
     check_interest_on_settled,
+    check_interest_write_off,
     check_loan_kind,
     check_not_before,
+    check_principal_debit,
     check_reference,
     check_savings_kind,
+    check_withdrawal,
 )
 from ..selectors import effective_loan_transactions, effective_savings_transactions, loan_book
 from .disbursement import check_tranche
 from .interest import interest_bills_rebuild
 
 Kind = LoanTransaction.Kind
-
-_LABELS = {
-    Kind.DISBURSEMENT: "giải ngân",
-    Kind.PRINCIPAL: "trả gốc",
-    Kind.INTEREST: "trả lãi",
-    Kind.PRINCIPAL_WRITE_OFF: "xóa nợ gốc",
-    Kind.INTEREST_WRITE_OFF: "xóa nợ lãi",
-}
 
 
 def principal_path(loan: Loan) -> list[tuple[date, int]]:
@@ -68,9 +62,9 @@ def check_loan_posting(loan: Loan, kind: str, value_date: date, amount: int):
         return
     check_not_before(value_date, loan.disbursed_on, "value_date", "Ngày giao dịch", "ngày giải ngân")
     if kind in (Kind.PRINCIPAL, Kind.PRINCIPAL_WRITE_OFF):
-        check_covers(principal_path(loan), value_date, amount, "amount", _LABELS[kind], "dư nợ")
+        check_principal_debit(principal_path(loan), kind, value_date, amount)
     elif kind == Kind.INTEREST_WRITE_OFF:
-        check_covers(interest_path(loan), value_date, amount, "amount", _LABELS[kind], "lãi tồn đọng")
+        check_interest_write_off(interest_path(loan), value_date, amount)
     elif kind == Kind.INTEREST:
         principal = principal_path(loan)
         if sum(delta for day, delta in principal if day <= value_date) == 0:
@@ -224,7 +218,7 @@ def savings_transaction_post(
         return existing
     check_day(value_date, "value_date", "Ngày giao dịch")
     if kind == SavingsTransaction.Kind.WITHDRAWAL:
-        check_covers(savings_path(member), value_date, amount, "amount", "rút", "số dư tiết kiệm")
+        check_withdrawal(savings_path(member), value_date, amount)
     txn = SavingsTransaction.objects.create(
         member=member,
         kind=kind,

@@ -26,7 +26,6 @@ _FACTS_LIST = {
     LKind.INTEREST: "interest_payments",
     LKind.INTEREST_WRITE_OFF: "interest_write_offs",
 }
-_DEBIT_LABELS = {LKind.PRINCIPAL: "trả gốc", LKind.PRINCIPAL_WRITE_OFF: "xóa nợ gốc"}
 
 
 def program_row(batch: Batch, row: Row):
@@ -254,7 +253,7 @@ def check_loan(batch: Batch, state: LoanState):
         key=lambda x: x[:3],
     )
     for day, _o, _l, row, txn in new_debits:
-        if _issue(batch, row, rules.check_covers, path, day, txn.amount, "amount", _DEBIT_LABELS[txn.kind], "dư nợ"):
+        if _issue(batch, row, rules.check_principal_debit, path, txn.kind, day, txn.amount):
             path.append((day, -txn.amount))
         else:
             state.broken = True
@@ -308,17 +307,7 @@ def check_loan(batch: Batch, state: LoanState):
         ipath += [(d, -a) for rows in others.values() for d, a in rows]
         for row, t in sorted(checked, key=lambda x: (x[1].value_date, x[0].line)):
             if t.kind == LKind.INTEREST_WRITE_OFF:
-                held = _issue(
-                    batch,
-                    row,
-                    rules.check_covers,
-                    ipath,
-                    t.value_date,
-                    t.amount,
-                    "amount",
-                    "xóa nợ lãi",
-                    "lãi tồn đọng",
-                )
+                held = _issue(batch, row, rules.check_interest_write_off, ipath, t.value_date, t.amount)
             else:
                 held = _issue(batch, row, rules.check_interest_on_settled, path, ipath, t.value_date, t.amount)
             if held:
@@ -347,5 +336,5 @@ def check_savings(batch: Batch):
             existing.remove((t.value_date, -t.amount))
         path += existing
         for row, t in sorted(withdrawals, key=lambda x: (x[1].value_date, x[0].line)):
-            if _issue(batch, row, rules.check_covers, path, t.value_date, t.amount, "amount", "rút", "số dư tiết kiệm"):
+            if _issue(batch, row, rules.check_withdrawal, path, t.value_date, t.amount):
                 path.append((t.value_date, -t.amount))
