@@ -9,6 +9,7 @@ from vbsp_district.core.audit import audit_record
 from vbsp_district.core.closing import check_open
 from vbsp_district.core.errors import refuse, refuse_taken
 from vbsp_district.core.money import vn_date
+from vbsp_district.core.writes import book_write
 
 from . import rules
 from .models import (
@@ -66,7 +67,7 @@ def commune_create(
     return commune
 
 
-@transaction.atomic
+@book_write
 def group_create(
     *,
     code: str,
@@ -110,7 +111,7 @@ def group_create(
     return group
 
 
-@transaction.atomic
+@book_write
 def group_transfer(
     *, group: SavingsGroup, association: Association, effective_on: date, acting_user
 ) -> GroupAssignment:
@@ -141,7 +142,7 @@ def group_transfer(
     return assignment
 
 
-@transaction.atomic
+@book_write
 def group_dissolve(*, group: SavingsGroup, dissolved_on: date, acting_user) -> SavingsGroup:
     """Record a group's dissolution; members still in it must have left by then."""
     group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
@@ -161,7 +162,7 @@ def group_dissolve(*, group: SavingsGroup, dissolved_on: date, acting_user) -> S
     return group
 
 
-@transaction.atomic
+@book_write
 def member_register(
     *,
     national_id: str,
@@ -218,7 +219,7 @@ def _check_membership(member: Member, group: SavingsGroup, joined_on: date, left
     )
 
 
-@transaction.atomic
+@book_write
 def membership_add(
     *,
     member: Member,
@@ -243,7 +244,7 @@ def membership_add(
     return membership
 
 
-@transaction.atomic
+@book_write
 def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_user) -> Membership:
     """Move a member to another group: the old period ends the day before `moved_on`."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -271,7 +272,7 @@ def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_u
     return membership
 
 
-@transaction.atomic
+@book_write
 def membership_end(*, member: Member, left_on: date, acting_user) -> Membership:
     """The member leaves their group at the end of `left_on`."""
     member = Member.objects.select_for_update().get(pk=member.pk)

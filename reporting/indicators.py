@@ -34,7 +34,7 @@ from lending.selectors import bills_beyond_cache
 from vbsp_district.core.money import round_half_up
 
 from .periods import Period
-from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery, StoredQuery
+from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery, Scope, StoredQuery
 from .store import current_periods, stored_period, stored_sums
 
 __all__ = [
@@ -172,32 +172,37 @@ def _last_day(as_of: date, period: Period | None) -> date:
     return max(as_of, period.end) if period is not None else as_of
 
 
-def _query(as_of: date, period, loan_ids=None) -> BookQuery:
+def _query(as_of: date, period, loan_ids=None, scope: Scope | None = None) -> BookQuery:
     """The statement, with the bills the cache does not hold yet computed in memory."""
     return BookQuery(
-        as_of, period, extra_bills=bills_beyond_cache(_last_day(as_of, period), loan_ids), loan_ids=loan_ids
+        as_of,
+        period,
+        extra_bills=bills_beyond_cache(_last_day(as_of, period), loan_ids),
+        loan_ids=loan_ids,
+        scope=scope,
     )
 
 
-def _statement(as_of: date, period: Period | None):
+def _statement(as_of: date, period: Period | None, scope: Scope | None = None):
     """The stored period's figures when they answer (as_of, period) and are current
-    (reporting/store.py), else the live statement over the ledger."""
+    (reporting/store.py), else the live statement over the ledger (over `scope` only)."""
     stored = stored_period(period, as_of)
-    return StoredQuery(stored, period) if stored is not None else _query(as_of, period)
+    return StoredQuery(stored, period) if stored is not None else _query(as_of, period, scope=scope)
 
 
-def figure_sets(dimensions, as_of: date, period=None) -> list[dict]:
+def figure_sets(dimensions, as_of: date, period=None, *, scope: Scope | None = None) -> list[dict]:
     """For each dimension (str, tuple of str, or () for the district): {key: Figures}.
 
     One query for all of them (plus the store's or the bills' check). Keys are ids (a
     tuple of ids for a tuple dimension, None for ()); only keys that have a figure
-    appear. Writes nothing.
+    appear. Writes nothing. `scope`: computed live over that part of the book only, for a
+    caller that keeps only the keys the scope covers whole.
     """
     period = _period(period)
     dims = [_dimension(d) for d in dimensions]
     if not dims:
         return []
-    query = _statement(as_of, period)
+    query = _statement(as_of, period, scope)
     names = ["dimension", "part", *(f"k{i}" for i in range(len(DIMENSIONS)))]
     names += list(query.value_columns) + ["borrowers"]
     sums: list[dict] = [{} for _ in dims]
@@ -236,7 +241,8 @@ def figure_sets_within(
     dims = [_dimension(d) for d in dimensions]
     merged = [tuple(fixed) + tuple(d for d in dim if d not in fixed) for dim in dims]
     result = []
-    for dim, names, figures in zip(dims, merged, figure_sets(merged, as_of, period), strict=True):
+    sets = figure_sets(merged, as_of, period, scope=Scope.within(association_id, commune_id))
+    for dim, names, figures in zip(dims, merged, sets, strict=True):
         mine = {}
         for key, value in figures.items():
             named = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))

@@ -13,6 +13,7 @@ end, after which the figures are computed live until the period is rebuilt.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .periods import Period
 from .sql import PERIOD_COLUMNS, STOCK_COLUMNS
 
 
@@ -36,6 +37,9 @@ class StoredPeriod(models.Model):
 
     def __str__(self):
         return self.label
+
+    def as_period(self) -> Period:
+        return Period.parse(self.label)
 
 
 def _figure_fields() -> dict:

@@ -22,16 +22,20 @@ from .indicators import ZERO, Figures, figure_sets, figure_sets_within, loan_fig
 SEARCH_LIMIT = 50
 
 
-def scoped_figure_sets(scope, as_of: date, dimensions) -> list[dict]:
-    """`figure_sets` as the scope sees them, in one query.
+def scoped_figure_sets(scope, as_of: date, dimensions, *, commune_id: int | None = None) -> list[dict]:
+    """`figure_sets` as the scope sees them (within one commune, with `commune_id`), in
+    one query over that part of the book alone.
 
     Staff and managers get the figures of the whole office. For an association officer
     each dimension is taken within their association (its entrusted loans and its
-    groups' savings) and the keys are those of the dimension alone, as for staff.
+    groups' savings), and their commune for a commune officer. The keys are those of the
+    dimension alone, as for staff.
     """
-    if not scope.is_officer:
+    commune_id = commune_id or (scope.commune_id if scope.is_officer else None)
+    association_id = scope.association_id if scope.is_officer else None
+    if association_id is None and commune_id is None:
         return figure_sets(dimensions, as_of)
-    return figure_sets_within(dimensions, as_of, association_id=scope.association_id)
+    return figure_sets_within(dimensions, as_of, association_id=association_id, commune_id=commune_id)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class CommunePage:
 
 def commune_groups(scope, commune, as_of: date) -> CommunePage:
     """The commune's groups founded by `as_of` that the scope sees, with their figures."""
-    by_commune, by_group = scoped_figure_sets(scope, as_of, [("commune",), ("commune", "group")])
+    by_commune, by_group = scoped_figure_sets(scope, as_of, [("commune",), ("commune", "group")], commune_id=commune.pk)
     groups = scope.groups(on=as_of).filter(commune=commune, founded_on__lte=as_of).order_by("code")
     rows = [Row(g, by_group.get((commune.pk, g.pk), ZERO)) for g in with_association_on(groups, as_of)]
     return CommunePage(

@@ -23,6 +23,7 @@ ledger table once; the rest works on one row per loan.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
@@ -122,12 +123,16 @@ class BookQuery:
     day any figure looks at.
     """
 
-    def __init__(self, as_of: date, period=None, extra_bills: list[tuple[int, date, int]] = (), loan_ids=None):
+    def __init__(
+        self, as_of: date, period=None, extra_bills: list[tuple[int, date, int]] = (), loan_ids=None, scope=None
+    ):
         """`loan_ids`: only these loans (and their members) are read, for a page that shows
-        a few; their figures are the same as in the whole book's statement."""
+        a few; their figures are the same as in the whole book's statement. `scope` (a
+        `Scope`): only the members it names are read; the keys it covers come out whole."""
         self.as_of = as_of
         self.period = period
         self.loan_ids = None if loan_ids is None else sorted({int(i) for i in loan_ids})
+        self.scope = scope
         self.extra_bills = list(extra_bills)
         self.params = {"d": as_of, "y0": year_start(as_of), "hi": as_of}
         if period is not None:
@@ -142,13 +147,23 @@ class BookQuery:
 
     # -- assembly ---------------------------------------------------------------------
     def _only(self, column: str, member: bool = False) -> str:
-        """` AND column IN (...)`: the loans asked for (their members, with `member`)."""
+        """` AND column IN (...)`: the loans asked for (their members, with `member`), or
+        the loans and members of the scope."""
+        if self.scope is not None:
+            members = self.scope.members_sql()
+            if member:
+                return f" AND {column} IN ({members})"
+            return f" AND {column} IN (SELECT ol.id FROM lending_loan ol WHERE ol.member_id IN ({members}))"
         if self.loan_ids is None:
             return ""
         ids = ", ".join(map(str, self.loan_ids)) or "NULL"
         if member:
             return f" AND {column} IN (SELECT ol.member_id FROM lending_loan ol WHERE ol.id IN ({ids}))"
         return f" AND {column} IN ({ids})"
+
+    def _scoped(self, column: str) -> str:
+        """The scope's members only (a page's few loans still see every member's savings)."""
+        return self._only(column, member=True) if self.scope is not None else ""
 
     def _cte(self, name: str, sql: str, materialized: bool | None = None):
         """Add a CTE; `materialized` hints whether to compute it once (True) or fold it
@@ -397,6 +412,7 @@ FROM schedule_{role} WHERE loan_id IN (SELECT loan_id FROM period_loans)""",
             "due_in_period",
             """SELECT loan_id, installment_id, principal, span_end - principal AS span_start, span_end
 FROM installment_span WHERE due >= %(s)s AND due <= %(e)s""",
+            materialized=False,
         )
         self._cte(
             "settlement_span",
@@ -410,6 +426,7 @@ FROM installment_span WHERE due >= %(s)s AND due <= %(e)s""",
     AND t.kind IN ({PRINCIPAL}, {PRINCIPAL_WRITE_OFF}) AND t.value_date <= %(e)s
     AND {live_row("lending_loantransaction")}
 ) settlements""",
+            materialized=False,
         )
         overlap = f"({least('d.span_end', 'p.span_end')} - {greatest('d.span_start', 'p.span_start')})"
         self._cte(
@@ -421,6 +438,7 @@ FROM due_in_period d
 JOIN settlement_span p
   ON p.loan_id = d.loan_id AND p.span_start < d.span_end AND p.span_end > d.span_start
 GROUP BY d.installment_id""",
+            materialized=False,
         )
         self._cte(
             "principal_due_p",
@@ -521,16 +539,17 @@ WHERE 1 = 1{self._only("m.id", member=True)}""",
             "savings_d",
             f"""SELECT t.member_id, SUM(CASE WHEN t.kind = {DEPOSIT} THEN t.amount ELSE -t.amount END) AS balance
 FROM lending_savingstransaction t
-WHERE t.value_date <= %(d)s AND {live_row("lending_savingstransaction")}
+WHERE t.value_date <= %(d)s AND {live_row("lending_savingstransaction")}{self._scoped("t.member_id")}
 GROUP BY t.member_id""",
         )
         self._cte(
             "group_members_d",
             """SELECT member_id, group_id FROM member_group_d WHERE in_force = 1""",
         )
+        in_scope = self.scope.groups_filter("sg.id") if self.scope is not None else ""
         self._cte(
             "group_totals_d",
-            """SELECT sg.id AS group_id, sg.commune_id, ga.association_id,
+            f"""SELECT sg.id AS group_id, sg.commune_id, ga.association_id,
   CASE WHEN sg.dissolved_on IS NULL OR sg.dissolved_on > %(d)s THEN 1 ELSE 0 END AS active,
   COUNT(gm.member_id) AS members,
   COALESCE(SUM(sv.balance), 0) AS savings
@@ -538,7 +557,7 @@ FROM groups_savingsgroup sg
 LEFT JOIN group_association_d ga ON ga.group_id = sg.id
 LEFT JOIN group_members_d gm ON gm.group_id = sg.id
 LEFT JOIN savings_d sv ON sv.member_id = gm.member_id
-WHERE sg.founded_on <= %(d)s
+WHERE sg.founded_on <= %(d)s{in_scope}
 GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
         )
 
@@ -719,29 +738,72 @@ STORED_CUBE = (*STORED_KEYS, *STOCK_COLUMNS, *PERIOD_COLUMNS)
 STORED_BORROWERS = (*STORED_KEYS, "borrower_id")
 
 
-def stored_selects(query: BookQuery) -> list[str]:
-    """`query`'s cube and borrower keys as the store holds them: two SELECTs (every CTE
-    of the query, then one SELECT each) with the columns of STORED_CUBE and
-    STORED_BORROWERS. The store inserts them; `rebuild_figures --check` compares them."""
-    periodless = {c: "0" for c in PERIOD_COLUMNS} if query.period is None else {}
-    cube = ", ".join(periodless.get(c, c) for c in STORED_CUBE)
-    return [
-        f"{query._with()}\nSELECT {cube} FROM cube",
-        f"{query._with()}\nSELECT {', '.join(STORED_BORROWERS)} FROM borrower_keys",
-    ]
+def _ids(ids) -> str:
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
 
 
-def store_sql(query: BookQuery, period_id: int) -> list[str]:
-    """The two INSERT … SELECT statements that store `query`'s figures under `period_id`."""
-    statements = []
-    for table, columns, select in zip(
-        ("reporting_periodcube", "reporting_periodborrower"),
-        (STORED_CUBE, STORED_BORROWERS),
-        stored_selects(query),
-        strict=True,
-    ):
-        with_, body = select.rsplit("\nSELECT ", 1)
-        statements.append(
-            f"{with_}\nINSERT INTO {table} (period_id, {', '.join(columns)})\nSELECT {int(period_id)}, {body}"
+@dataclass(frozen=True)
+class Scope:
+    """A part of the book a statement reads: the members ever in one of its groups, and
+    the members of its communes (whose direct loans, and savings outside groups, belong
+    to the commune alone).
+
+    Every figure keyed by one of the groups, or by one of the communes without a group,
+    comes out whole: whoever it sums over is in the scope. `where` keeps those keys; the
+    other keys of the statement come out partial and are left out by it (or by the
+    caller, who keeps only an association's or a commune's keys).
+    """
+
+    groups: str  # what goes in `IN (…)`: group ids, or a SELECT of them
+    communes: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, groups=(), communes=()) -> "Scope":
+        return cls(_ids(sorted(groups)), tuple(sorted(int(c) for c in communes)))
+
+    @classmethod
+    def within(cls, association_id: int | None = None, commune_id: int | None = None) -> "Scope":
+        """An association's groups (every group ever assigned to it), in one commune with
+        `commune_id`; a commune alone also takes its own members."""
+        conditions = ["1 = 1"]
+        if association_id is not None:
+            conditions.append(
+                f"sg.id IN (SELECT ga.group_id FROM groups_groupassignment ga WHERE ga.association_id = {int(association_id)})"
+            )
+        if commune_id is not None:
+            conditions.append(f"sg.commune_id = {int(commune_id)}")
+        groups = "SELECT sg.id FROM groups_savingsgroup sg WHERE " + " AND ".join(conditions)
+        return cls(groups, (int(commune_id),) if commune_id is not None and association_id is None else ())
+
+    def members_sql(self) -> str:
+        return (
+            f"SELECT sm.member_id FROM groups_membership sm WHERE sm.group_id IN ({self.groups})"
+            f" UNION SELECT cm.id FROM groups_member cm WHERE cm.commune_id IN ({_ids(self.communes)})"
         )
-    return statements
+
+    def groups_filter(self, column: str) -> str:
+        return f" AND {column} IN ({self.groups})"
+
+    def where(self) -> str:
+        """The keys the scope covers whole, over the key columns of `cube` or the store."""
+        return f"(group_id IN ({self.groups}) OR (group_id IS NULL AND commune_id IN ({_ids(self.communes)})))"
+
+
+CUBE_PART, BORROWER_PART = 0, 1
+
+
+def stored_select(query: BookQuery) -> str:
+    """`query`'s cube and borrower keys as the store holds them, in one statement (so the
+    book is read once): rows of (part, the keys, borrower id, the figures of STORED_CUBE),
+    part CUBE_PART carrying a cube row, BORROWER_PART a borrower. With a scope, only the
+    keys it covers whole. The store inserts them; `rebuild_figures --check` compares them."""
+    figures = (*STOCK_COLUMNS, *PERIOD_COLUMNS)
+    periodless = {c: "0" for c in PERIOD_COLUMNS} if query.period is None else {}
+    keys = ", ".join(STORED_KEYS)
+    where = f" WHERE {query.scope.where()}" if query.scope is not None else ""
+    cube = ", ".join(periodless.get(c, c) for c in figures)
+    nulls = ", ".join("NULL" for _ in figures)
+    return (
+        f"{query._with()}\nSELECT {CUBE_PART} AS part, {keys}, CAST(NULL AS BIGINT) AS borrower_id, {cube}"
+        f" FROM cube{where}\nUNION ALL\nSELECT {BORROWER_PART}, {keys}, borrower_id, {nulls} FROM borrower_keys{where}"
+    )

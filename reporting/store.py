@@ -5,6 +5,8 @@ plan. A stored period is read only while it is not stale; any write dated on or 
 its end marks it stale (`mark_stale`), and `rebuild_figures` builds it again.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from django.db import connection, transaction
@@ -18,14 +20,17 @@ from vbsp_district.core.months import month_add, month_end
 from .models import PeriodBorrower, PeriodCube, StoredPeriod
 from .periods import Period
 from .sql import (
+    BORROWER_PART,
+    CUBE_PART,
     DIMENSIONS,
     PERIOD_COLUMNS,
     STOCK_COLUMNS,
     STORED_BORROWERS,
     STORED_CUBE,
+    STORED_KEYS,
     BookQuery,
-    store_sql,
-    stored_selects,
+    Scope,
+    stored_select,
 )
 
 
@@ -74,39 +79,119 @@ def mark_stale(day: date):
     StoredPeriod.objects.filter(end__gte=day, stale=False).update(stale=True)
 
 
-def _statement(period: Period) -> BookQuery:
-    return BookQuery(period.end, period, extra_bills=bills_beyond_cache(period.end))
+def _statement(period: Period, scope: Scope | None = None) -> BookQuery:
+    return BookQuery(period.end, period, extra_bills=bills_beyond_cache(period.end), scope=scope)
+
+
+def _computed(period: Period, scope: Scope | None = None) -> tuple[list, list]:
+    """What storing `period` (the keys `scope` covers) would store now: (cube rows,
+    borrower rows), each in the column order of STORED_CUBE and STORED_BORROWERS. One
+    statement; reads only."""
+    query = _statement(period, scope)
+    with connection.cursor() as cursor:
+        cursor.execute(stored_select(query), query.params)
+        rows = cursor.fetchall()
+    width = len(STORED_KEYS)
+    cube = [row[1 : 1 + width] + row[2 + width :] for row in rows if row[0] == CUBE_PART]
+    borrowers = [row[1 : 2 + width] for row in rows if row[0] == BORROWER_PART]
+    return cube, borrowers
+
+
+def _insert(stored_id: int, cube: list, borrowers: list):
+    with connection.cursor() as cursor:
+        for table, columns, rows in (
+            ("reporting_periodcube", STORED_CUBE, cube),
+            ("reporting_periodborrower", STORED_BORROWERS, borrowers),
+        ):
+            if rows:
+                marks = ", ".join(["%s"] * (len(columns) + 1))
+                cursor.executemany(
+                    f"INSERT INTO {table} (period_id, {', '.join(columns)}) VALUES ({marks})",
+                    [(stored_id, *row) for row in rows],
+                )
 
 
 @transaction.atomic
-def build(period: Period) -> StoredPeriod:
-    """Compute `period` at its end from the ledger and store it (replacing what was)."""
+def _store(period: Period, rows: tuple[list, list]) -> StoredPeriod:
     StoredPeriod.objects.filter(label=period.label).delete()
     stored = StoredPeriod.objects.create(
         label=period.label, kind=period.kind, start=period.start, end=period.end, built_at=timezone.now()
     )
-    query = _statement(period)
-    with connection.cursor() as cursor:
-        for sql in store_sql(query, stored.pk):
-            cursor.execute(sql, query.params)
+    _insert(stored.pk, *rows)
     return stored
 
 
-def build_all(*, only_missing_or_stale: bool = False, progress=None) -> list[StoredPeriod]:
+def build(period: Period) -> StoredPeriod:
+    """Compute `period` at its end from the ledger and store it (replacing what was)."""
+    return _store(period, _computed(period))
+
+
+def _computed_apart(period: Period) -> tuple[list, list]:
+    """`_computed` on a connection of this thread's own, closed afterwards."""
+    try:
+        return _computed(period)
+    finally:
+        connection.close()
+
+
+def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: int | None = None) -> list[StoredPeriod]:
     """Build every ended period (or only those missing or stale); drop stored periods
-    that are no longer ended periods of the book."""
+    that are no longer ended periods of the book.
+
+    Outside a transaction the periods are computed on `workers` connections at once (one
+    per CPU by default: each statement runs on one); inside one (an import), in turn, so
+    that they read what the transaction wrote."""
     progress = progress or (lambda message: None)
     periods = ended_periods()
     labels = {p.label for p in periods}
     StoredPeriod.objects.exclude(label__in=labels).delete()
-    current = set(StoredPeriod.objects.filter(stale=False).values_list("label", flat=True))
+    if only_missing_or_stale:
+        current = set(StoredPeriod.objects.filter(stale=False).values_list("label", flat=True))
+        periods = [p for p in periods if p.label not in current]
+    workers = workers or os.cpu_count() or 1
     built = []
-    for period in periods:
-        if only_missing_or_stale and period.label in current:
-            continue
-        built.append(build(period))
-        progress(period.label)
+    if connection.in_atomic_block or workers == 1 or len(periods) < 2:
+        for period in periods:
+            built.append(build(period))
+            progress(period.label)
+        return built
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for period, rows in zip(periods, pool.map(_computed_apart, periods), strict=True):
+            built.append(_store(period, rows))
+            progress(period.label)
     return built
+
+
+def rebuild_from(day: date, *, progress=None) -> list[StoredPeriod]:
+    """After a bulk write dated from `day` (an import): build every ended period that ends
+    on or after it, and those not stored yet (the first import builds them all)."""
+    have = set(StoredPeriod.objects.filter(stale=False, end__lt=day).values_list("label", flat=True))
+    built = []
+    for period in ended_periods():
+        if period.end >= day or period.label not in have:
+            built.append(build(period))
+            (progress or (lambda message: None))(period.label)
+    return built
+
+
+def settle(day: date, scope) -> int:
+    """After a write dated `day` on the part of the book `scope` names, bring the stored
+    periods it changes up to date, in the caller's transaction: in every current stored
+    period ending on or after `day`, the rows of the keys the scope covers are computed
+    again and replace what was. `scope`: a Scope, or a function giving it, asked only when
+    some period needs it. Returns the number of periods brought up to date."""
+    periods = list(StoredPeriod.objects.filter(stale=False, end__gte=day))
+    if not periods:
+        return 0
+    scope = scope() if callable(scope) else scope
+    where = scope.where()
+    with connection.cursor() as cursor:
+        for stored in periods:
+            cursor.execute(f"DELETE FROM reporting_periodcube WHERE period_id = %s AND {where}", [stored.pk])
+            cursor.execute(f"DELETE FROM reporting_periodborrower WHERE period_id = %s AND {where}", [stored.pk])
+    for stored in periods:
+        _insert(stored.pk, *_computed(stored.as_period(), scope))
+    return len(periods)
 
 
 def _canonical(rows) -> list[tuple]:
@@ -124,14 +209,9 @@ def stored_rows(stored: StoredPeriod) -> tuple[list, list]:
 
 
 def fresh_rows(period: Period) -> tuple[list, list]:
-    """What storing `period` now would store, computed without writing anything."""
-    query = _statement(period)
-    result = []
-    with connection.cursor() as cursor:
-        for sql in stored_selects(query):
-            cursor.execute(sql, query.params)
-            result.append(_canonical(cursor.fetchall()))
-    return tuple(result)
+    """What storing `period` now would store, in a canonical order, without writing."""
+    cube, borrowers = _computed(period)
+    return _canonical(cube), _canonical(borrowers)
 
 
 def differences() -> list[str]:

@@ -11,6 +11,7 @@ from vbsp_district.core.money import vn_date
 from vbsp_district.core.months import add_months
 from vbsp_district.core.roles import require_poster
 from vbsp_district.core.text import key_checked
+from vbsp_district.core.writes import book_write
 
 from .. import rules
 from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
@@ -54,7 +55,7 @@ def _check_schedule(installments, *, approved_amount: int, disbursed_on: date):
     rules.check_schedule_total(sum(p for _, p in installments), approved_amount, "installments")
 
 
-@transaction.atomic
+@book_write
 def loan_disburse(
     *,
     loan_no: str,

@@ -1,6 +1,5 @@
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from groups.models import Member
@@ -8,6 +7,7 @@ from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date
 from vbsp_district.core.roles import require_poster
+from vbsp_district.core.writes import book_write
 
 from ..models import Loan, LoanTransaction, SavingsTransaction
 from ..rules import (
@@ -93,7 +93,7 @@ def _existing_by_reference(model, owner: dict, reference, kind, value_date, amou
     )
 
 
-@transaction.atomic
+@book_write
 def loan_transaction_post(
     *,
     loan: Loan,
@@ -195,7 +195,7 @@ def write_off_post(*, loan, amount, value_date, interest: bool = False, referenc
     )
 
 
-@transaction.atomic
+@book_write
 def savings_transaction_post(
     *,
     member: Member,

@@ -10,6 +10,7 @@ from groups.models import Member
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.roles import require_manager, require_poster
+from vbsp_district.core.writes import book_write
 
 from ..models import Loan, LoanTransaction, ReversalRequest, SavingsTransaction
 from ..rules import check_covers, check_day
@@ -67,7 +68,7 @@ def _locked_request(request: ReversalRequest, acting_user) -> ReversalRequest:
     return request
 
 
-@transaction.atomic
+@book_write
 def reversal_approve(*, request: ReversalRequest, note: str = "", acting_user) -> LoanTransaction | SavingsTransaction:
     """Post the reversal row; the original then counts as never posted, at every date."""
     request = _locked_request(request, acting_user)

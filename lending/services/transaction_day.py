@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from groups.models import Member, Membership, SavingsGroup
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date
 from vbsp_district.core.roles import require_poster
+from vbsp_district.core.writes import book_write
 
 from ..models import Channel, Loan, LoanTransaction, SavingsTransaction
 from ..rules import check_day
@@ -96,7 +96,7 @@ def _amount(value):
     return None if value is None or value == 0 else value
 
 
-@transaction.atomic
+@book_write
 def transaction_day_post(
     *,
     group: SavingsGroup,

@@ -2,12 +2,11 @@
 
 from datetime import date, timedelta
 
-from django.db import transaction
-
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date
 from vbsp_district.core.roles import require_poster
+from vbsp_district.core.writes import book_write
 
 from .. import rules
 from ..models import Extension, Freeze, Installment, Loan
@@ -20,7 +19,7 @@ def _locked(loan: Loan) -> Loan:
     return Loan.objects.select_for_update(of=("self",)).select_related("program", "member__commune").get(pk=loan.pk)
 
 
-@transaction.atomic
+@book_write
 def loan_extend(*, loan: Loan, due_on: date, new_due_on: date, decided_on: date, acting_user) -> Extension:
     """Move the installment contracted for `due_on` to `new_due_on`, decided on `decided_on`."""
     require_poster(acting_user)
@@ -56,7 +55,7 @@ def loan_extend(*, loan: Loan, due_on: date, new_due_on: date, decided_on: date,
     return extension
 
 
-@transaction.atomic
+@book_write
 def loan_freeze(*, loan: Loan, amount: int, effective_on: date, ends_on: date | None = None, acting_user) -> Freeze:
     """Freeze principal from `effective_on` (to the day before `ends_on`): it earns nothing."""
     require_poster(acting_user)
@@ -80,7 +79,7 @@ def loan_freeze(*, loan: Loan, amount: int, effective_on: date, ends_on: date | 
     return freeze
 
 
-@transaction.atomic
+@book_write
 def freeze_end(*, freeze: Freeze, ends_on: date, acting_user) -> Freeze:
     """End an open-ended freeze: from `ends_on` on the amount is no longer frozen."""
     require_poster(acting_user)

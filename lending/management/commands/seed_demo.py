@@ -2,6 +2,7 @@ import gc
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -21,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2020, help="random seed")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
         parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
+        parser.add_argument(
+            "--without-figures", action="store_true", help="leave the stored figures to `rebuild_figures`"
+        )
 
-    def handle(self, *args, scale, seed, if_empty, force, **options):
+    def handle(self, *args, scale, seed, if_empty, force, without_figures, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo chỉ chạy khi DEBUG bật; dùng --force để chạy trên máy thật.")
         if scale < 1:
@@ -52,6 +56,7 @@ class Command(BaseCommand):
                 source=f"seed_demo scale={scale} seed={seed}",
                 bills_through=END,
                 progress=progress,
+                figures_later=True,
             )
         except BatchRefused as refused:
             for issue in refused.issues[:20]:
@@ -67,6 +72,11 @@ class Command(BaseCommand):
         # `rebuild_interest` would, so that no page has to do it on its first visit.
         progress("Tính lãi các món vay còn dư nợ đến hôm nay...")
         ensure_bills_current(timezone.localdate())
+        # The figures of every ended month, quarter and year, stored once the book has
+        # committed, on a connection per CPU (reporting/store.py).
+        if not without_figures:
+            progress("Lưu số liệu các tháng, quý, năm đã kết thúc...")
+            call_command("rebuild_figures", stdout=self.stdout)
         accounts = demo_accounts_create()
         progress("Xong.")
         self.stdout.write(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}):")

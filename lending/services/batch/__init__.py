@@ -71,12 +71,15 @@ def portfolio_write(
     source: str,
     bills_through: date | None = None,
     progress=None,
+    figures_later: bool = False,
 ) -> dict[str, int]:
     """Validate and write a batch of portfolio records, all or nothing.
 
     Raises `BatchRefused` listing every problem (nothing written). Returns the number of
     records written per sheet. One audit event records the batch. Interest bills are
     stored through `bills_through` (default today); reports extend them when needed.
+    The stored figures of the periods the batch changes are built again at its end, in
+    its transaction (`figures_later`: the caller builds them once it has committed).
     """
     require_poster(acting_user)
     progress = progress or (lambda message: None)
@@ -102,7 +105,7 @@ def portfolio_write(
     # the figures change from the batch's earliest date on
     days = [value for sheet in rows.values() for row in sheet for value in row.data.values() if isinstance(value, date)]
     if days:
-        book_changed.send(sender=portfolio_write, day=min(days))
+        book_changed.send(sender=portfolio_write, day=min(days), later=figures_later)
     audit_record(
         user=acting_user,
         action="portfolio.write",

@@ -81,6 +81,12 @@ def floor() -> dict:
         return dict(cursor.fetchall())
 
 
+def get_user_model_by_name(username: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
 def peak_memory_mb() -> float:
     import resource
 
@@ -98,7 +104,9 @@ class Command(BaseCommand):
         parser.add_argument("--reuse", action="store_true", help="dùng lại cơ sở dữ liệu đo đã nạp, không nạp lại")
         parser.add_argument("--drop", action="store_true", help="xóa các cơ sở dữ liệu đo khi xong")
         # internal: one step in a child process, on the database of its DATABASE_URL
-        parser.add_argument("--step", choices=["load", "measure", "store", "report"], help="(nội bộ)")
+        parser.add_argument("--clients", type=int, default=10, help="số người dùng đồng thời khi đo các trang")
+        parser.add_argument("--rounds", type=int, default=3, help="số lượt mỗi người dùng duyệt các trang")
+        parser.add_argument("--step", choices=["load", "measure", "store", "browse", "report"], help="(nội bộ)")
         parser.add_argument("--out", help="(nội bộ) tệp JSON kết quả của bước")
 
     def handle(self, *args, step, **options):
@@ -109,7 +117,7 @@ class Command(BaseCommand):
         self.orchestrate(**options)
 
     # -- the parent: fresh databases, child processes, the table ------------------------
-    def orchestrate(self, *, scales, seed, runs, repayments, reuse, drop, **options):
+    def orchestrate(self, *, scales, seed, runs, repayments, reuse, drop, clients, rounds, **options):
         vendor = connection.vendor
         if vendor not in ("postgresql", "sqlite"):
             raise CommandError(f"Chưa hỗ trợ cơ sở dữ liệu {vendor}.")
@@ -133,7 +141,11 @@ class Command(BaseCommand):
             measured = self.child_step(url, "measure", ["--repayments", str(repayments)])
             self.say("  tính và lưu số liệu các kỳ đã kết thúc (rebuild_figures)...")
             stored = self.child_step(url, "store", [])
-            results[scale] = load | measured | stored | {"report_runs": [], "floor_runs": [], "load_averages": []}
+            self.say(f"  đo các trang với {clients} người dùng đồng thời...")
+            browsed = self.child_step(url, "browse", ["--clients", str(clients), "--rounds", str(rounds)])
+            results[scale] = (
+                load | measured | stored | browsed | {"report_runs": [], "floor_runs": [], "load_averages": []}
+            )
         # The report and the floor are timed in rounds that alternate the scales, so that
         # both scales see the same machine: on a shared one the load drifts by the minute.
         self.say(f"Đo báo cáo và mức sàn: {runs} lượt xen kẽ các quy mô...")
@@ -256,12 +268,8 @@ class Command(BaseCommand):
         return result
 
     def step_store(self, **options) -> dict:
-        """The figures store: a full build, a 24-month series read from it, and a
-        back-dated repayment with the marking of the periods it changes."""
-        from django.contrib.auth import get_user_model
-
-        from lending.models import Loan
-        from lending.services import repayment_post
+        """The figures store: a full build, a 24-month series read from it, and back-dated
+        repayments, each bringing the stored periods it changes up to date in its write."""
         from reporting import store
         from reporting.indicators import monthly_series
         from reporting.periods import Period
@@ -271,37 +279,158 @@ class Command(BaseCommand):
         build_s = time.perf_counter() - started
         cube_rows, borrower_rows = store.stored_row_counts()
         months = [Period.month(AS_OF.year - (k < 12), (k % 12) + 1) for k in range(24)]
-        monthly_series(months, "association", today=timezone.localdate())  # warm-up
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            monthly_series(months, "association", today=timezone.localdate())
-            series_s = time.perf_counter() - started
-        user = get_user_model().objects.get(username="canbo")
-        back = date(AS_OF.year, 6, AS_OF.day if AS_OF.day <= 28 else 28)
-        backdated_s = None
-        for loan in Loan.objects.filter(disbursed_on__lt=back, bills_through__gte=back).order_by("pk")[:50]:
-            started = time.perf_counter()
-            try:
-                repayment_post(loan=loan, amount=REPAYMENT, value_date=back, acting_user=user)
-            except ValidationError:
-                continue  # paid off by then: the next loan
-            backdated_s = time.perf_counter() - started
-            break
-        # what the nightly `rebuild_figures --stale` then does
-        stale = store.StoredPeriod.objects.filter(stale=True).count()
-        started = time.perf_counter()
-        store.build_all(only_missing_or_stale=True)
-        catch_up_s = time.perf_counter() - started
+        series = {}
+        for association in [None, *self.associations()]:
+            monthly_series(months, "association", today=timezone.localdate(), association_id=association)
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                monthly_series(months, "association", today=timezone.localdate(), association_id=association)
+                series[association] = (time.perf_counter() - started, len(queries))
+        last_month = store.ended_periods()[-1]
+        recent = self.backdated_repayment(last_month.start + (last_month.end - last_month.start) // 2)
+        far = self.backdated_repayment(date(AS_OF.year, 6, 28))
         return {
             "store_periods": len(built),
             "store_build_s": build_s,
             "store_rows": cube_rows + borrower_rows,
-            "series_24_s": series_s,
-            "series_24_queries": len(queries),
-            "backdated_s": backdated_s,
-            "stale_periods": stale,
-            "stale_rebuild_s": catch_up_s,
+            "store_mb": self.store_megabytes(),
+            "series_24_s": series[None][0],
+            "series_24_queries": series[None][1],
+            "series_24_association_s": max(elapsed for key, (elapsed, _) in series.items() if key is not None),
+            "backdated_s": recent[0],
+            "backdated_periods": recent[1],
+            "backdated_far_s": far[0],
+            "backdated_far_periods": far[1],
+            "store_check_clean": store.differences() == [],
         }
+
+    def associations(self) -> list[int]:
+        from groups.models import Association
+
+        return list(Association.objects.order_by("position").values_list("pk", flat=True))
+
+    def store_megabytes(self) -> float | None:
+        """The store's tables and indexes on disk."""
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT SUM(pg_total_relation_size(c)) FROM (VALUES ('reporting_periodcube'::regclass),"
+                    " ('reporting_periodborrower'::regclass), ('reporting_storedperiod'::regclass)) t(c)"
+                )
+                return int(cursor.fetchone()[0]) / 2**20
+            try:
+                cursor.execute(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'reporting_period%' OR name LIKE 'periodcube%'"
+                    " OR name LIKE 'reporting_storedperiod%'"
+                )
+            except Exception:  # SQLite built without the dbstat table
+                return None
+            return int(cursor.fetchone()[0] or 0) / 2**20
+
+    def backdated_repayment(self, day: date) -> tuple[float | None, int]:
+        """A repayment dated `day` on an open loan, committed, with its bills and the
+        stored periods it changes brought up to date: (seconds, periods brought up to date)."""
+        from django.contrib.auth import get_user_model
+
+        from lending.models import Loan
+        from lending.services import repayment_post
+        from reporting.models import StoredPeriod
+
+        user = get_user_model().objects.get(username="canbo")
+        periods = StoredPeriod.objects.filter(end__gte=day).count()
+        for loan in Loan.objects.filter(disbursed_on__lt=day, bills_through__gte=day).order_by("pk")[:50]:
+            started = time.perf_counter()
+            try:
+                repayment_post(loan=loan, amount=REPAYMENT, value_date=day, acting_user=user)
+            except ValidationError:
+                continue  # paid off by then: the next loan
+            return time.perf_counter() - started, periods
+        return None, periods
+
+    def step_browse(self, *, clients, rounds, **options) -> dict:
+        """p50 and p95 of the browsing pages under `clients` concurrent clients, through a
+        threaded server of this process, as the manager and an officer, at a month end
+        and today."""
+        import threading
+        from wsgiref.simple_server import WSGIRequestHandler
+
+        from django.core.servers.basehttp import ThreadedWSGIServer
+        from django.core.wsgi import get_wsgi_application
+        from django.test import Client
+
+        from groups.models import Member, SavingsGroup
+        from lending.models import Loan
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
+        server.set_app(get_wsgi_application())
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        cookies = {}
+        for username in ("quanly", "hpn"):
+            client = Client()
+            client.force_login(get_user_model_by_name(username))
+            cookies[username] = client.cookies["sessionid"].value
+        hpn_group = SavingsGroup.objects.filter(assignments__association__code="HPN").order_by("code").first()
+        member = Member.objects.filter(memberships__group=hpn_group).order_by("national_id").first()
+        loan = Loan.objects.filter(member=member).order_by("loan_no").first()
+        pages = {
+            "home": "/",
+            "communes": "/communes/",
+            "commune": f"/communes/{hpn_group.commune.code}/",
+            "group": f"/groups/{hpn_group.code}/",
+            "member": f"/members/{member.national_id}/",
+            "loan": f"/loans/{loan.loan_no}/",
+        }
+        days = {"month_end": f"?date={AS_OF:%d/%m/%Y}", "today": ""}
+        result = {}
+        for username, cookie in cookies.items():
+            for day_name, query in days.items():
+                urls = [base + path + query for path in pages.values()]
+                for url in urls:  # warm-up
+                    self.fetch(url, cookie)
+                times: list[float] = []
+                errors: list[str] = []
+
+                def client_loop(urls=urls, cookie=cookie, times=times, errors=errors):
+                    for _ in range(rounds):
+                        for url in urls:
+                            started = time.perf_counter()
+                            status = self.fetch(url, cookie)
+                            times.append(time.perf_counter() - started)
+                            if status != 200:
+                                errors.append(f"{status} {url}")
+
+                threads = [threading.Thread(target=client_loop) for _ in range(clients)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                if errors:
+                    raise CommandError(f"Trang lỗi khi đo: {errors[:3]}")
+                times.sort()
+                key = f"{username}_{day_name}"
+                result[f"browse_{key}_p50"] = statistics.median(times)
+                result[f"browse_{key}_p95"] = times[int(len(times) * 0.95) - 1]
+        server.shutdown()
+        result["browse_clients"] = clients
+        return result
+
+    @staticmethod
+    def fetch(url: str, cookie: str) -> int:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def step_report(self, **options) -> dict:
         """One round: the report, then the floor, each timed once after a warm-up run."""
@@ -432,11 +561,26 @@ ROWS = [
     ("Lưu số liệu mọi kỳ đã kết thúc (rebuild_figures)", lambda r: r["store_build_s"], _seconds, True),
     ("  số kỳ", lambda r: r["store_periods"], _count, False),
     ("  số dòng đã lưu", lambda r: r["store_rows"], _count, True),
-    ("Chuỗi 24 tháng theo hội, từ số liệu đã lưu", lambda r: r["series_24_s"], _seconds, True),
+    ("  dung lượng (MB)", lambda r: r["store_mb"], lambda v: f"{v:.1f}", True),
+    ("Chuỗi 24 tháng của huyện, từ số liệu đã lưu", lambda r: r["series_24_s"], _seconds, True),
     ("  số truy vấn", lambda r: r["series_24_queries"], _count, False),
-    ("Thu nợ gốc lùi ngày (lãi và đánh dấu kỳ cần tính lại)", lambda r: r["backdated_s"], _seconds, True),
-    ("  tính lại các kỳ bị đánh dấu (rebuild_figures --stale)", lambda r: r["stale_rebuild_s"], _seconds, True),
-    ("  số kỳ tính lại", lambda r: r["stale_periods"], _count, True),
+    ("Chuỗi 24 tháng của một hội (chậm nhất)", lambda r: r["series_24_association_s"], _seconds, True),
+    ("Thu nợ lùi ngày về tháng trước, cả lãi và số liệu đã lưu", lambda r: r["backdated_s"], _seconds, True),
+    ("  số kỳ đã lưu được cập nhật", lambda r: r["backdated_periods"], _count, False),
+    (f"Thu nợ lùi ngày về 28/06/{AS_OF.year}", lambda r: r["backdated_far_s"], _seconds, True),
+    ("  số kỳ đã lưu được cập nhật", lambda r: r["backdated_far_periods"], _count, False),
+    (
+        "Số liệu đã lưu khớp sổ sau đó (rebuild_figures --check)",
+        lambda r: r["store_check_clean"],
+        lambda v: "khớp" if v else "KHÁC",
+        False,
+    ),
+    *(
+        (f"Trang, {who} {when}, {p}", lambda r, k=f"browse_{user}_{day}_{p}": r[k], _seconds, True)
+        for user, who in (("quanly", "lãnh đạo"), ("hpn", "cán bộ hội"))
+        for day, when in (("month_end", f"ngày {AS_OF:%d/%m/%Y}"), ("today", "hôm nay"))
+        for p in ("p50", "p95")
+    ),
     ("Tải máy khi đo (load average 1 phút)", lambda r: r["load_average"], lambda v: f"{v:.1f}", False),
 ]
 
