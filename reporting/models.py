@@ -4,10 +4,13 @@ For every ended month, quarter and year the store keeps what `BookQuery` reduces
 to: `cube`, the figures summed per (association, commune, group, program), and
 `borrower_keys`, the distinct borrowers with their keys. Every figure of a report over
 that period is a sum (or a distinct count) of these rows, so a page or a series over past
-periods reads a few thousand rows instead of the ledger. They are derived facts, like the
-interest bills: rebuilt by `rebuild_figures`, checked against the live statement by
-`rebuild_figures --check`, and marked stale by any write dated on or before the period's
-end, after which the figures are computed live until the period is rebuilt.
+periods reads a few thousand rows instead of the ledger. Today's stock figures are kept
+the same way, as a period of kind `day` labelled YYYYMMDD (used on that day only).
+
+They are derived facts, like the interest bills: built by `rebuild_figures`, brought up to
+date by every write of the book in its own transaction (reporting/signals.py), checked
+against the live statement by `rebuild_figures --check`. A row saved outside the app's
+writes marks them stale instead, and they are computed live until rebuilt.
 """
 
 from django.db import models
@@ -22,6 +25,7 @@ class StoredPeriod(models.Model):
         MONTH = "month", _("tháng")
         QUARTER = "quarter", _("quý")
         YEAR = "year", _("năm")
+        DAY = "day", _("ngày hôm nay")
 
     label = models.CharField(_("kỳ"), max_length=8, unique=True)
     kind = models.CharField(_("loại kỳ"), max_length=8, choices=Kind.choices)
@@ -38,8 +42,9 @@ class StoredPeriod(models.Model):
     def __str__(self):
         return self.label
 
-    def as_period(self) -> Period:
-        return Period.parse(self.label)
+    def as_period(self) -> Period | None:
+        """The period whose flows are stored (None for today's figures: stock only)."""
+        return None if self.kind == self.Kind.DAY else Period.parse(self.label)
 
 
 def _figure_fields() -> dict:

@@ -64,10 +64,21 @@ def ended_periods(today: date | None = None) -> list[Period]:
     return periods
 
 
+def day_label(day: date) -> str:
+    return f"{day:%Y%m%d}"
+
+
 def stored_period(period: Period | None, as_of: date) -> int | None:
-    """The id of the stored, current period whose figures answer (as_of, period): the
-    period itself at its own end, or (without a period) the month that ends on `as_of`."""
+    """The id of the stored, current figures that answer (as_of, period): the period
+    itself at its own end or, without a period, the month that ends on `as_of`, or
+    today's figures on today."""
     if period is None:
+        today = timezone.localdate()
+        if as_of == today:
+            found = StoredPeriod.objects.filter(
+                label=day_label(today), kind=StoredPeriod.Kind.DAY, end=today, stale=False
+            ).values_list("pk", flat=True)
+            return next(iter(found), None)
         period = Period.month(as_of.year, as_of.month)
     if as_of != period.end:
         return None
@@ -79,15 +90,11 @@ def mark_stale(day: date):
     StoredPeriod.objects.filter(end__gte=day, stale=False).update(stale=True)
 
 
-def _statement(period: Period, scope: Scope | None = None) -> BookQuery:
-    return BookQuery(period.end, period, extra_bills=bills_beyond_cache(period.end), scope=scope)
-
-
-def _computed(period: Period, scope: Scope | None = None) -> tuple[list, list]:
-    """What storing `period` (the keys `scope` covers) would store now: (cube rows,
-    borrower rows), each in the column order of STORED_CUBE and STORED_BORROWERS. One
-    statement; reads only."""
-    query = _statement(period, scope)
+def _computed(as_of: date, period: Period | None, scope: Scope | None = None) -> tuple[list, list]:
+    """What storing the figures of (as_of, period) (the keys `scope` covers) would store
+    now: (cube rows, borrower rows), each in the column order of STORED_CUBE and
+    STORED_BORROWERS. One statement; reads only."""
+    query = BookQuery(as_of, period, extra_bills=bills_beyond_cache(as_of), scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(stored_select(query), query.params)
         rows = cursor.fetchall()
@@ -95,6 +102,11 @@ def _computed(period: Period, scope: Scope | None = None) -> tuple[list, list]:
     cube = [row[1 : 1 + width] + row[2 + width :] for row in rows if row[0] == CUBE_PART]
     borrowers = [row[1 : 2 + width] for row in rows if row[0] == BORROWER_PART]
     return cube, borrowers
+
+
+def _target(stored: StoredPeriod) -> tuple[date, Period | None]:
+    """The (as_of, period) a stored period holds the figures of."""
+    return stored.end, stored.as_period()
 
 
 def _insert(stored_id: int, cube: list, borrowers: list):
@@ -112,24 +124,33 @@ def _insert(stored_id: int, cube: list, borrowers: list):
 
 
 @transaction.atomic
-def _store(period: Period, rows: tuple[list, list]) -> StoredPeriod:
-    StoredPeriod.objects.filter(label=period.label).delete()
-    stored = StoredPeriod.objects.create(
-        label=period.label, kind=period.kind, start=period.start, end=period.end, built_at=timezone.now()
-    )
+def _store(label: str, kind: str, start: date, end: date, rows: tuple[list, list]) -> StoredPeriod:
+    StoredPeriod.objects.filter(label=label).delete()
+    stored = StoredPeriod.objects.create(label=label, kind=kind, start=start, end=end, built_at=timezone.now())
     _insert(stored.pk, *rows)
     return stored
 
 
+def _store_period(period: Period, rows) -> StoredPeriod:
+    return _store(period.label, period.kind, period.start, period.end, rows)
+
+
 def build(period: Period) -> StoredPeriod:
     """Compute `period` at its end from the ledger and store it (replacing what was)."""
-    return _store(period, _computed(period))
+    return _store_period(period, _computed(period.end, period))
+
+
+def build_today() -> StoredPeriod:
+    """Store today's stock figures (those of earlier days go)."""
+    today = timezone.localdate()
+    StoredPeriod.objects.filter(kind=StoredPeriod.Kind.DAY).exclude(label=day_label(today)).delete()
+    return _store(day_label(today), StoredPeriod.Kind.DAY, today, today, _computed(today, None))
 
 
 def _computed_apart(period: Period) -> tuple[list, list]:
     """`_computed` on a connection of this thread's own, closed afterwards."""
     try:
-        return _computed(period)
+        return _computed(period.end, period)
     finally:
         connection.close()
 
@@ -143,7 +164,7 @@ def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: in
     that they read what the transaction wrote."""
     progress = progress or (lambda message: None)
     periods = ended_periods()
-    labels = {p.label for p in periods}
+    labels = {p.label for p in periods} | {day_label(timezone.localdate())}
     StoredPeriod.objects.exclude(label__in=labels).delete()
     if only_missing_or_stale:
         current = set(StoredPeriod.objects.filter(stale=False).values_list("label", flat=True))
@@ -154,12 +175,19 @@ def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: in
         for period in periods:
             built.append(build(period))
             progress(period.label)
-        return built
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for period, rows in zip(periods, pool.map(_computed_apart, periods), strict=True):
-            built.append(_store(period, rows))
-            progress(period.label)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for period, rows in zip(periods, pool.map(_computed_apart, periods), strict=True):
+                built.append(_store_period(period, rows))
+                progress(period.label)
+    if not only_missing_or_stale or not _today_current():
+        built.append(build_today())
     return built
+
+
+def _today_current() -> bool:
+    today = timezone.localdate()
+    return StoredPeriod.objects.filter(label=day_label(today), stale=False).exists()
 
 
 def rebuild_from(day: date, *, progress=None) -> list[StoredPeriod]:
@@ -171,6 +199,7 @@ def rebuild_from(day: date, *, progress=None) -> list[StoredPeriod]:
         if period.end >= day or period.label not in have:
             built.append(build(period))
             (progress or (lambda message: None))(period.label)
+    built.append(build_today())
     return built
 
 
@@ -180,9 +209,18 @@ def settle(day: date, scope) -> int:
     period ending on or after `day`, the rows of the keys the scope covers are computed
     again and replace what was. `scope`: a Scope, or a function giving it, asked only when
     some period needs it. Returns the number of periods brought up to date."""
-    periods = list(StoredPeriod.objects.filter(stale=False, end__gte=day))
+    # Locked, in one order: two writes settling the same keys at once take turns, and
+    # the second computes over what the first committed.
+    periods = list(StoredPeriod.objects.select_for_update().filter(stale=False, end__gte=day).order_by("end", "pk"))
     if not periods:
         return 0
+    first = StoredPeriod.objects.filter(kind=StoredPeriod.Kind.MONTH).order_by("start").first()
+    if first is not None and day < first.start:
+        # the write is dated before the book's first day: the periods it adds are new
+        stored = set(StoredPeriod.objects.values_list("label", flat=True))
+        for period in ended_periods():
+            if period.label not in stored:
+                build(period)
     scope = scope() if callable(scope) else scope
     where = scope.where()
     with connection.cursor() as cursor:
@@ -190,7 +228,7 @@ def settle(day: date, scope) -> int:
             cursor.execute(f"DELETE FROM reporting_periodcube WHERE period_id = %s AND {where}", [stored.pk])
             cursor.execute(f"DELETE FROM reporting_periodborrower WHERE period_id = %s AND {where}", [stored.pk])
     for stored in periods:
-        _insert(stored.pk, *_computed(stored.as_period(), scope))
+        _insert(stored.pk, *_computed(*_target(stored), scope))
     return len(periods)
 
 
@@ -208,27 +246,28 @@ def stored_rows(stored: StoredPeriod) -> tuple[list, list]:
     )
 
 
-def fresh_rows(period: Period) -> tuple[list, list]:
-    """What storing `period` now would store, in a canonical order, without writing."""
-    cube, borrowers = _computed(period)
+def fresh_rows(as_of: date, period: Period | None) -> tuple[list, list]:
+    """What storing (as_of, period) now would store, in a canonical order, without writing."""
+    cube, borrowers = _computed(as_of, period)
     return _canonical(cube), _canonical(borrowers)
 
 
 def differences() -> list[str]:
     """The stored periods whose rows differ from the ledger now, and the ended periods
-    missing or stale. Reads only."""
+    (and today's figures) missing or stale. Reads only."""
     found = []
-    periods = ended_periods()
+    today = timezone.localdate()
+    targets = [(p.label, p.end, p) for p in ended_periods()] + [(day_label(today), today, None)]
     stored = {s.label: s for s in StoredPeriod.objects.all()}
-    for period in periods:
-        have = stored.get(period.label)
+    for label, as_of, period in targets:
+        have = stored.get(label)
         if have is None:
-            found.append(f"{period.label}: chưa lưu")
+            found.append(f"{label}: chưa lưu")
         elif have.stale:
-            found.append(f"{period.label}: cần tính lại")
-        elif stored_rows(have) != fresh_rows(period):
-            found.append(f"{period.label}: khác số liệu tính từ sổ")
-    for label in sorted(set(stored) - {p.label for p in periods}):
+            found.append(f"{label}: cần tính lại")
+        elif stored_rows(have) != fresh_rows(as_of, period):
+            found.append(f"{label}: khác số liệu tính từ sổ")
+    for label in sorted(set(stored) - {label for label, _, _ in targets}):
         found.append(f"{label}: không còn là kỳ đã kết thúc của sổ")
     return found
 

@@ -6,13 +6,14 @@ same transaction (one outside a book write marks it stale: computed live again);
 check command finds a stored row that differs from the ledger."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from groups.services import group_transfer, membership_end
 from lending.models import LoanTransaction
@@ -47,7 +48,8 @@ def test_every_stored_period_answers_what_the_ledger_answers(book):
     built = store.build_all()
     labels = [p.label for p in built]
     assert labels[:4] == ["2020-01", "2020-02", "2020-03", "2020Q1"]
-    assert "2020" in labels and labels[-1] == store.ended_periods()[-1].label
+    assert "2020" in labels and labels[-2] == store.ended_periods()[-1].label
+    assert labels[-1] == store.day_label(timezone.localdate())
     for as_of, period in CASES:
         with CaptureQueriesContext(connection) as queries:
             got = district_figures(as_of, period, by_group=True), figure_sets(DIMS, as_of, period)
@@ -166,3 +168,22 @@ def test_a_series_from_the_store_equals_the_live_one_in_one_statement(book, as_u
         stored_series = client.get(url).json()
     assert stored_series == live_series
     assert sum("reporting_periodcube" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_todays_figures_are_stored_and_kept_true_by_each_write(book, staff):
+    """Today's stock figures are a stored period of their own (kind `day`): the pages at
+    today read them, and a posting dated today brings them up to date in its write."""
+    today = timezone.localdate()
+    live_report = district_figures(today, by_group=True)
+    built = store.build_all()
+    assert built[-1].kind == StoredPeriod.Kind.DAY and built[-1].label == today.strftime("%Y%m%d")
+    with CaptureQueriesContext(connection) as queries:
+        assert district_figures(today, by_group=True) == live_report
+    assert any("reporting_periodcube" in q["sql"] for q in queries.captured_queries)
+    assert not any("lending_loantransaction" in q["sql"] for q in queries.captured_queries)
+    outstanding = live_report["portfolio"]["outstanding"]
+    repayment_post(loan=book.hnd1, amount=1_000_000, value_date=today, acting_user=staff)
+    assert district_figures(today)["portfolio"]["outstanding"] == outstanding - 1_000_000
+    assert store.differences() == []
+    # tomorrow, yesterday's figures are not today's: computed live until rebuilt
+    assert store.stored_period(None, today + timedelta(days=1)) is None
