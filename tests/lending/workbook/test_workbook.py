@@ -65,6 +65,7 @@ from lending.services import (
 )
 from lending.services.batch import BatchRefused
 from lending.workbook import WorkbookUnreadable, workbook_export, workbook_import, workbook_read, workbook_template
+from reporting import store
 from tests.support.book import loan_interest_balance
 from tests.support.factories import UserFactory
 from tests.support.workbooks import FORMAT, header, xlsx
@@ -1046,6 +1047,8 @@ def test_round_trip_export_then_import_into_an_empty_database(tmp_path):
     assert Association.objects.count() == 4 and LoanProgram.objects.count() == 8
 
     call_command("import_workbook", str(tmp_path / "so.xlsx"), stdout=StringIO())
+    # the import built the stored figures of every ended period, and today's, at its end
+    assert store.differences() == []
     assert book_figures() == figures
     assert district_reports() == reports
     assert ProgramRate.objects.get(program__code="50").annual_rate == Decimal("5.5")
