@@ -252,13 +252,15 @@ def fresh_rows(as_of: date, period: Period | None) -> tuple[list, list]:
     return _canonical(cube), _canonical(borrowers)
 
 
-def differences() -> list[str]:
+def differences(labels: set[str] | None = None) -> list[str]:
     """The stored periods whose rows differ from the ledger now, and the ended periods
-    (and today's figures) missing or stale. Reads only."""
+    (and today's figures) missing or stale; only those of `labels` when given. Reads only."""
     found = []
     today = timezone.localdate()
     targets = [(p.label, p.end, p) for p in ended_periods()] + [(day_label(today), today, None)]
-    stored = {s.label: s for s in StoredPeriod.objects.all()}
+    if labels is not None:
+        targets = [target for target in targets if target[0] in labels]
+    stored = {s.label: s for s in StoredPeriod.objects.all() if labels is None or s.label in labels}
     for label, as_of, period in targets:
         have = stored.get(label)
         if have is None:

@@ -302,7 +302,9 @@ class Command(BaseCommand):
             "backdated_periods": recent[1],
             "backdated_far_s": far[0],
             "backdated_far_periods": far[1],
-            "store_check_clean": store.differences() == [],
+            # the periods each posting brought up to date, against the ledger: the recent
+            # one's, and the first and last month, quarter and year of the far one's
+            "store_check_clean": store.differences(recent[2] | far[2]) == [],
         }
 
     def associations(self) -> list[int]:
@@ -328,9 +330,10 @@ class Command(BaseCommand):
                 return None
             return int(cursor.fetchone()[0] or 0) / 2**20
 
-    def backdated_repayment(self, day: date) -> tuple[float | None, int]:
+    def backdated_repayment(self, day: date) -> tuple[float | None, int, set]:
         """A repayment dated `day` on an open loan, committed, with its bills and the
-        stored periods it changes brought up to date: (seconds, periods brought up to date)."""
+        stored periods it changes brought up to date: (seconds, periods brought up to
+        date, the labels of the first and last of each kind)."""
         from django.contrib.auth import get_user_model
 
         from lending.models import Loan
@@ -338,15 +341,19 @@ class Command(BaseCommand):
         from reporting.models import StoredPeriod
 
         user = get_user_model().objects.get(username="canbo")
-        periods = StoredPeriod.objects.filter(end__gte=day).count()
+        touched = StoredPeriod.objects.filter(end__gte=day).order_by("end")
+        sample = set()
+        for kind in StoredPeriod.Kind.values:
+            labels = list(touched.filter(kind=kind).values_list("label", flat=True))
+            sample |= {labels[0], labels[-1]} if labels else set()
         for loan in Loan.objects.filter(disbursed_on__lt=day, bills_through__gte=day).order_by("pk")[:50]:
             started = time.perf_counter()
             try:
                 repayment_post(loan=loan, amount=REPAYMENT, value_date=day, acting_user=user)
             except ValidationError:
                 continue  # paid off by then: the next loan
-            return time.perf_counter() - started, periods
-        return None, periods
+            return time.perf_counter() - started, touched.count(), sample
+        return None, touched.count(), sample
 
     def step_browse(self, *, clients, rounds, **options) -> dict:
         """p50 and p95 of the browsing pages under `clients` concurrent clients, through a
