@@ -180,25 +180,21 @@ def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: in
             for period, rows in zip(periods, pool.map(_computed_apart, periods), strict=True):
                 built.append(_store_period(period, rows))
                 progress(period.label)
-    if not only_missing_or_stale or not _today_current():
+    if not only_missing_or_stale or stored_period(None, timezone.localdate()) is None:
         built.append(build_today())
     return built
-
-
-def _today_current() -> bool:
-    today = timezone.localdate()
-    return StoredPeriod.objects.filter(label=day_label(today), stale=False).exists()
 
 
 def rebuild_from(day: date, *, progress=None) -> list[StoredPeriod]:
     """After a bulk write dated from `day` (an import): build every ended period that ends
     on or after it, and those not stored yet (the first import builds them all)."""
+    progress = progress or (lambda message: None)
     have = set(StoredPeriod.objects.filter(stale=False, end__lt=day).values_list("label", flat=True))
     built = []
     for period in ended_periods():
         if period.end >= day or period.label not in have:
             built.append(build(period))
-            (progress or (lambda message: None))(period.label)
+            progress(period.label)
     built.append(build_today())
     return built
 

@@ -60,11 +60,11 @@ def test_every_kind_of_write_in_turn_keeps_the_store_true(book, staff, manager, 
         acting_user=staff,
     )
     ok("disburse")
-    t = loan_tranche_disburse(loan=loan, amount=3_000_000, value_date=date(2020, 6, 20), acting_user=staff)
+    tranche = loan_tranche_disburse(loan=loan, amount=3_000_000, value_date=date(2020, 6, 20), acting_user=staff)
     ok("tranche")
     member_move(member=book.binh, group=book.g3, moved_on=date(2020, 7, 1), acting_user=staff)
     ok("move to other commune")
-    d = loan_disburse(
+    direct = loan_disburse(
         loan_no="D-1",
         member=book.binh,
         program=poor,
@@ -75,8 +75,8 @@ def test_every_kind_of_write_in_turn_keeps_the_store_true(book, staff, manager, 
         acting_user=staff,
     )
     ok("direct")
-    r = reversal_request(transaction=t, reason="x", acting_user=staff)
-    reversal_approve(request=r, acting_user=manager)
+    request = reversal_request(transaction=tranche, reason="Nhập nhầm", acting_user=staff)
+    reversal_approve(request=request, acting_user=manager)
     ok("reverse tranche")
     membership_end(member=book.an, left_on=date(2020, 9, 10), acting_user=staff)
     ok("leave")
@@ -94,11 +94,15 @@ def test_every_kind_of_write_in_turn_keeps_the_store_true(book, staff, manager, 
     ok("historical membership")
     savings_deposit(member=book.dung, amount=30_000, value_date=date(2020, 2, 1), acting_user=staff)
     ok("dung deposit")
-    fz = loan_freeze(loan=d, amount=500_000, effective_on=date(2020, 9, 1), acting_user=staff)
-    freeze_end(freeze=fz, ends_on=date(2021, 1, 1), acting_user=staff)
+    frozen = loan_freeze(loan=direct, amount=500_000, effective_on=date(2020, 9, 1), acting_user=staff)
+    freeze_end(freeze=frozen, ends_on=date(2021, 1, 1), acting_user=staff)
     ok("freeze")
     loan_extend(
-        loan=d, due_on=date(2021, 1, 3), new_due_on=date(2021, 6, 3), decided_on=date(2020, 12, 30), acting_user=staff
+        loan=direct,
+        due_on=date(2021, 1, 3),
+        new_due_on=date(2021, 6, 3),
+        decided_on=date(2020, 12, 30),
+        acting_user=staff,
     )
     ok("extend")
     write_off_post(loan=book.hpn1, amount=1_000_000, value_date=date(2020, 12, 20), acting_user=staff)
