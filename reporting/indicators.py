@@ -183,26 +183,30 @@ def _query(as_of: date, period, loan_ids=None, scope: Scope | None = None) -> Bo
     )
 
 
-def _statement(as_of: date, period: Period | None, scope: Scope | None = None):
+def _statement(as_of: date, period: Period | None, scope: Scope | None = None, within: dict | None = None):
     """The stored period's figures when they answer (as_of, period) and are current
-    (reporting/store.py), else the live statement over the ledger (over `scope` only)."""
+    (reporting/store.py), only the rows of the keys `within` names; else the live
+    statement over the ledger (over `scope` only)."""
     stored = stored_period(period, as_of)
-    return StoredQuery(stored, period) if stored is not None else _query(as_of, period, scope=scope)
+    return StoredQuery(stored, period, within) if stored is not None else _query(as_of, period, scope=scope)
 
 
-def figure_sets(dimensions, as_of: date, period=None, *, scope: Scope | None = None) -> list[dict]:
+def figure_sets(
+    dimensions, as_of: date, period=None, *, scope: Scope | None = None, within: dict | None = None
+) -> list[dict]:
     """For each dimension (str, tuple of str, or () for the district): {key: Figures}.
 
     One query for all of them (plus the store's or the bills' check). Keys are ids (a
     tuple of ids for a tuple dimension, None for ()); only keys that have a figure
     appear. Writes nothing. `scope`: computed live over that part of the book only, for a
-    caller that keeps only the keys the scope covers whole.
+    caller that keeps only the keys the scope covers whole; `within` ({dimension: id}):
+    read from the store, only the rows of those keys, for a caller that keeps only them.
     """
     period = _period(period)
     dims = [_dimension(d) for d in dimensions]
     if not dims:
         return []
-    query = _statement(as_of, period, scope)
+    query = _statement(as_of, period, scope, within)
     names = ["dimension", "part", *(f"k{i}" for i in range(len(DIMENSIONS)))]
     names += list(query.value_columns) + ["borrowers"]
     sums: list[dict] = [{} for _ in dims]
@@ -241,7 +245,7 @@ def figure_sets_within(
     dims = [_dimension(d) for d in dimensions]
     merged = [tuple(fixed) + tuple(d for d in dim if d not in fixed) for dim in dims]
     result = []
-    sets = figure_sets(merged, as_of, period, scope=Scope.within(association_id, commune_id))
+    sets = figure_sets(merged, as_of, period, scope=Scope.within(association_id, commune_id), within=fixed)
     for dim, names, figures in zip(dims, merged, sets, strict=True):
         mine = {}
         for key, value in figures.items():

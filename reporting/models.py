@@ -64,10 +64,31 @@ class PeriodCube(models.Model):
     locals().update(_figure_fields())
 
     class Meta:
-        indexes = [models.Index(fields=["period", "association_id"], name="periodcube_period_assoc")]
+        # a period's rows of one association, one commune (the officers' and the commune
+        # pages' reads) or one group (a write's settle)
+        indexes = [
+            models.Index(fields=["period", "association_id"], name="periodcube_period_assoc"),
+            models.Index(fields=["period", "commune_id"], name="periodcube_period_commune"),
+            models.Index(fields=["period", "group_id"], name="periodcube_period_group"),
+        ]
 
     def __str__(self):
         return f"{self.period_id}: {self.association_id}/{self.commune_id}/{self.group_id}/{self.program_id}"
+
+
+class PeriodTotal(models.Model):
+    """The cube rows of a stored period summed over groups: one row per (association,
+    commune, program). Derived from `PeriodCube` whenever its rows change (the store's
+    build and settle), so that a series over many months reads a tenth of the rows."""
+
+    period = models.ForeignKey(StoredPeriod, on_delete=models.CASCADE, related_name="totals")
+    association_id = models.BigIntegerField(null=True)
+    commune_id = models.BigIntegerField(null=True)
+    program_id = models.BigIntegerField(null=True)
+    locals().update(_figure_fields())
+
+    def __str__(self):
+        return f"{self.period_id}: {self.association_id}/{self.commune_id}/{self.program_id}"
 
 
 class PeriodBorrower(models.Model):
@@ -80,6 +101,13 @@ class PeriodBorrower(models.Model):
     group_id = models.BigIntegerField(null=True)
     program_id = models.BigIntegerField(null=True)
     borrower_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["period", "association_id"], name="periodborrower_period_assoc"),
+            models.Index(fields=["period", "commune_id"], name="periodborrower_period_commune"),
+            models.Index(fields=["period", "group_id"], name="periodborrower_period_group"),
+        ]
 
     def __str__(self):
         return f"{self.period_id}: {self.borrower_id}"

@@ -161,6 +161,14 @@ class BookQuery:
             return f" AND {column} IN (SELECT ol.member_id FROM lending_loan ol WHERE ol.id IN ({ids}))"
         return f" AND {column} IN ({ids})"
 
+    def _loan_rows(self) -> str:
+        """The loan table, or a scope's loans (by their member) as the first relation of
+        the join: the statement joins more relations than the planner reorders, so the
+        scope's few loans must come first for the joins to start from them."""
+        if self.scope is None:
+            return "lending_loan"
+        return f"(SELECT * FROM lending_loan sl WHERE sl.member_id IN ({self.scope.members_sql()}))"
+
     def _scoped(self, column: str) -> str:
         """The scope's members only (a page's few loans still see every member's savings)."""
         return self._only(column, member=True) if self.scope is not None else ""
@@ -168,8 +176,12 @@ class BookQuery:
     def _cte(self, name: str, sql: str, materialized: bool | None = None):
         """Add a CTE; `materialized` hints whether to compute it once (True) or fold it
         into each query that reads it (False). Both hints are standard in PostgreSQL 12+
-        and SQLite 3.35+."""
+        and SQLite 3.35+. Folding pays over the whole book, where each reader keeps only
+        part of the rows; over a scope the rows are few, and planning the
+        folded copies costs more than computing them once, so the database chooses."""
         self.ctes[name] = sql
+        if materialized is False and self.scope is not None:
+            return
         if materialized is not None:
             self.hints[name] = "MATERIALIZED " if materialized else "NOT MATERIALIZED "
 
@@ -356,13 +368,13 @@ WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s){self._only(
   sc.maturity, COALESCE(sc.due_before, 0) AS due_before,
   COALESCE(b.billed_d, 0) - COALESCE(g.interest_settled_d, 0) AS interest_balance,
   COALESCE(g.outstanding_y0, 0) AS outstanding_year_start{period_columns}{attribution_columns}
-FROM lending_loan l
+FROM {self._loan_rows()} l
 JOIN lending_loanprogram p ON p.id = l.program_id
 LEFT JOIN ledger g ON g.loan_id = l.id
 LEFT JOIN bills b ON b.loan_id = l.id
 LEFT JOIN freezes_d fz ON fz.loan_id = l.id
 LEFT JOIN schedule_totals_d sc ON sc.loan_id = l.id{period_joins}{attribution_joins}
-WHERE l.disbursed_on <= %(hi)s{self._only("l.id")}""",
+WHERE l.disbursed_on <= %(hi)s{self._only("l.id") if self.scope is None else ""}""",
             materialized=True,
         )
         self._cte(
@@ -716,26 +728,36 @@ class StoredQuery(BookQuery):
     """The same aggregate over a stored period (reporting.models): `cube` and
     `borrower_keys` are read from the store instead of computed from the ledger."""
 
-    def __init__(self, period_id: int, period=None):
+    def __init__(self, period_id: int, period=None, within: dict | None = None):
+        """`within`: {"association" or "commune": id}, only the rows of those keys (for a
+        caller that keeps only them)."""
         self.as_of = None
         self.period = period
         self.loan_ids = None
+        self.scope = None
         self.extra_bills = []
         self.params = {"stored_period": period_id}
+        where = "period_id = %(stored_period)s"
+        for name, key in sorted((within or {}).items()):
+            if name not in DIMENSIONS:
+                raise ValueError(f"unknown dimension {name!r}; use one of {DIMENSIONS}")
+            self.params[f"within_{name}"] = key
+            where += f" AND {name}_id = %(within_{name})s"
         keys = ", ".join(f"{d}_id" for d in DIMENSIONS)  # STORED_KEYS, defined below
         self.ctes = {
-            "cube": f"SELECT {keys}, {', '.join(self.value_columns)}\n"
-            "FROM reporting_periodcube WHERE period_id = %(stored_period)s",
-            "borrower_keys": f"SELECT {keys}, borrower_id\n"
-            "FROM reporting_periodborrower WHERE period_id = %(stored_period)s",
+            "cube": f"SELECT {keys}, {', '.join(self.value_columns)}\nFROM reporting_periodcube WHERE {where}",
+            "borrower_keys": f"SELECT {keys}, borrower_id\nFROM reporting_periodborrower WHERE {where}",
         }
-        self.hints = {}
+        # each reader scans the period's rows by the index: cheaper than a copy of them
+        self.hints = dict.fromkeys(self.ctes, "NOT MATERIALIZED ")
 
 
 # What a stored period holds, in this column order (reporting.models, reporting.store).
 STORED_KEYS = tuple(f"{d}_id" for d in DIMENSIONS)
 STORED_CUBE = (*STORED_KEYS, *STOCK_COLUMNS, *PERIOD_COLUMNS)
 STORED_BORROWERS = (*STORED_KEYS, "borrower_id")
+TOTAL_KEYS = tuple(k for k in STORED_KEYS if k != "group_id")
+STORED_TOTALS = (*TOTAL_KEYS, *STOCK_COLUMNS, *PERIOD_COLUMNS)
 
 
 def _ids(ids) -> str:

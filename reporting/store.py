@@ -17,7 +17,7 @@ from lending.models import Loan, LoanTransaction, SavingsTransaction
 from lending.selectors import bills_beyond_cache
 from vbsp_district.core.months import month_add, month_end
 
-from .models import PeriodBorrower, PeriodCube, StoredPeriod
+from .models import PeriodBorrower, PeriodCube, PeriodTotal, StoredPeriod
 from .periods import Period
 from .sql import (
     BORROWER_PART,
@@ -28,6 +28,8 @@ from .sql import (
     STORED_BORROWERS,
     STORED_CUBE,
     STORED_KEYS,
+    STORED_TOTALS,
+    TOTAL_KEYS,
     BookQuery,
     Scope,
     stored_select,
@@ -123,11 +125,36 @@ def _insert(stored_id: int, cube: list, borrowers: list):
                 )
 
 
+def _roll_up(stored_id: int, communes: set | None = None):
+    """Sum the period's cube rows over groups into its totals (only those of `communes`,
+    ids or None, when given): derived rows, replaced whole."""
+    where, params = "period_id = %s", [stored_id]
+    if communes is not None:
+        ids = sorted(c for c in communes if c is not None)
+        conditions = [f"commune_id IN ({', '.join(['%s'] * len(ids))})"] if ids else []
+        conditions += ["commune_id IS NULL"] if None in communes else []
+        if not conditions:
+            return
+        where += f" AND ({' OR '.join(conditions)})"
+        params += ids
+    keys = ", ".join(TOTAL_KEYS)
+    figures = STORED_TOTALS[len(TOTAL_KEYS) :]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM reporting_periodtotal WHERE {where}", params)
+        cursor.execute(
+            f"INSERT INTO reporting_periodtotal (period_id, {', '.join(STORED_TOTALS)})"
+            f" SELECT period_id, {keys}, {', '.join(f'SUM({c})' for c in figures)}"
+            f" FROM reporting_periodcube WHERE {where} GROUP BY period_id, {keys}",
+            params,
+        )
+
+
 @transaction.atomic
 def _store(label: str, kind: str, start: date, end: date, rows: tuple[list, list]) -> StoredPeriod:
     StoredPeriod.objects.filter(label=label).delete()
     stored = StoredPeriod.objects.create(label=label, kind=kind, start=start, end=end, built_at=timezone.now())
     _insert(stored.pk, *rows)
+    _roll_up(stored.pk)
     return stored
 
 
@@ -219,12 +246,23 @@ def settle(day: date, scope) -> int:
                 build(period)
     scope = scope() if callable(scope) else scope
     where = scope.where()
+    communes = {stored.pk: set() for stored in periods}  # whose totals change: before and after
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT period_id, commune_id FROM reporting_periodcube WHERE period_id IN"
+            f" ({', '.join(['%s'] * len(periods))}) AND {where}",
+            [stored.pk for stored in periods],
+        )
+        for period_id, commune_id in cursor.fetchall():
+            communes[period_id].add(commune_id)
         for stored in periods:
             cursor.execute(f"DELETE FROM reporting_periodcube WHERE period_id = %s AND {where}", [stored.pk])
             cursor.execute(f"DELETE FROM reporting_periodborrower WHERE period_id = %s AND {where}", [stored.pk])
+    commune_at = STORED_CUBE.index("commune_id")
     for stored in periods:
-        _insert(stored.pk, *_computed(*_target(stored), scope))
+        cube, borrowers = _computed(*_target(stored), scope)
+        _insert(stored.pk, cube, borrowers)
+        _roll_up(stored.pk, communes[stored.pk] | {row[commune_at] for row in cube})
     return len(periods)
 
 
@@ -234,18 +272,34 @@ def _canonical(rows) -> list[tuple]:
     return sorted(rows, key=lambda row: tuple((v is not None, v or 0) for v in row))
 
 
-def stored_rows(stored: StoredPeriod) -> tuple[list, list]:
-    """The period's stored rows (STORED_CUBE, STORED_BORROWERS), in a canonical order."""
+def stored_rows(stored: StoredPeriod) -> tuple[list, list, list]:
+    """The period's stored rows (STORED_CUBE, STORED_BORROWERS, STORED_TOTALS), in a
+    canonical order."""
     return (
         _canonical(PeriodCube.objects.filter(period=stored).values_list(*STORED_CUBE)),
         _canonical(PeriodBorrower.objects.filter(period=stored).values_list(*STORED_BORROWERS)),
+        _canonical(PeriodTotal.objects.filter(period=stored).values_list(*STORED_TOTALS)),
     )
 
 
-def fresh_rows(as_of: date, period: Period | None) -> tuple[list, list]:
+def _totals(cube: list) -> list[tuple]:
+    """The cube rows summed over groups, as `_roll_up` stores them (STORED_TOTALS)."""
+    at = [STORED_CUBE.index(c) for c in STORED_TOTALS]
+    width = len(TOTAL_KEYS)
+    sums: dict = {}
+    for row in cube:
+        picked = [row[i] for i in at]
+        key = tuple(picked[:width])
+        sums[key] = [
+            a + int(b or 0) for a, b in zip(sums.get(key, [0] * len(picked[width:])), picked[width:], strict=True)
+        ]
+    return [(*key, *values) for key, values in sums.items()]
+
+
+def fresh_rows(as_of: date, period: Period | None) -> tuple[list, list, list]:
     """What storing (as_of, period) now would store, in a canonical order, without writing."""
     cube, borrowers = _computed(as_of, period)
-    return _canonical(cube), _canonical(borrowers)
+    return _canonical(cube), _canonical(borrowers), _canonical(_totals(cube))
 
 
 def differences(labels: set[str] | None = None) -> list[str]:
@@ -288,6 +342,7 @@ def stored_sums(period_ids: list[int], by: str, *, association_id=None, commune_
     one statement (what a series of months reads), within an association and commune."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; use one of {DIMENSIONS}")
+    table = "reporting_periodcube" if f"{by}_id" not in TOTAL_KEYS else "reporting_periodtotal"
     columns = (*STOCK_COLUMNS, *PERIOD_COLUMNS)
     where = ["period_id IN (" + (", ".join(str(int(i)) for i in period_ids) or "NULL") + ")"]
     params = []
@@ -296,7 +351,7 @@ def stored_sums(period_ids: list[int], by: str, *, association_id=None, commune_
             where.append(f"{name} = %s")
             params.append(int(value))
     sql = (
-        f"SELECT period_id, {by}_id, " + ", ".join(f"SUM({c})" for c in columns) + " FROM reporting_periodcube"
+        f"SELECT period_id, {by}_id, " + ", ".join(f"SUM({c})" for c in columns) + f" FROM {table}"
         f" WHERE {' AND '.join(where)} GROUP BY period_id, {by}_id"
     )
     result: dict = {}

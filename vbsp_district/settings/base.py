@@ -14,18 +14,30 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
+
+def configured_database(db: dict, conn_max_age: int = 0) -> dict:
+    """DATABASE_URL's database as the app uses it (production.py applies it too)."""
+    db["ATOMIC_REQUESTS"] = False
+    db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=conn_max_age)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Writers wait for each other instead of failing with "database is locked"; in WAL
+        # mode a long read (an export) never blocks them (vbsp_district.core.db.read_snapshot).
+        db.setdefault("OPTIONS", {}).update(
+            {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
+        )
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # No parallel workers within a statement: the server's cores serve concurrent
+        # requests (and the store build's threads), and a page's small statements only
+        # pay the workers' start-up. DJANGO_PG_PARALLEL_WORKERS sets another number.
+        workers = env.int("DJANGO_PG_PARALLEL_WORKERS", default=0)
+        db.setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={workers}"
+    return db
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db' / 'vbsp.sqlite3'}"),
+    "default": configured_database(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db' / 'vbsp.sqlite3'}")),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for each other instead of failing with "database is locked"; in WAL
-    # mode a long read (an export) never blocks them (vbsp_district.core.db.read_snapshot).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
-    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -79,6 +80,48 @@ def floor() -> dict:
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_SQL, {"d": AS_OF})
         return dict(cursor.fetchall())
+
+
+@contextmanager
+def served(workers: int):
+    """gunicorn serving this database on a free port of 127.0.0.1, with `workers` sync
+    workers and DEBUG off; yields the base URL and stops the server after."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # as production.py: DEBUG off, connections kept between requests
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "vbsp_district.settings.local",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_CONN_MAX_AGE": "60",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "vbsp_district.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/login/", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise CommandError("gunicorn không khởi động được.") from None
+                time.sleep(0.1)
+        else:
+            raise CommandError("gunicorn không trả lời sau 30 s.")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def get_user_model_by_name(username: str):
@@ -356,27 +399,16 @@ class Command(BaseCommand):
         return None, touched.count(), sample
 
     def step_browse(self, *, clients, rounds, **options) -> dict:
-        """p50 and p95 of the browsing pages under `clients` concurrent clients, through a
-        threaded server of this process, as the manager and an officer, at a month end
-        and today."""
+        """p50 and p95 of the browsing pages under `clients` concurrent clients, through
+        gunicorn as the office serves the app (2 × CPUs + 1 workers), as the manager and
+        an officer, at a month end and today."""
         import threading
-        from wsgiref.simple_server import WSGIRequestHandler
 
-        from django.core.servers.basehttp import ThreadedWSGIServer
-        from django.core.wsgi import get_wsgi_application
         from django.test import Client
 
         from groups.models import Member, SavingsGroup
         from lending.models import Loan
 
-        class Quiet(WSGIRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
-        server.set_app(get_wsgi_application())
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
         cookies = {}
         for username in ("quanly", "hpn"):
             client = Client()
@@ -395,36 +427,39 @@ class Command(BaseCommand):
         }
         days = {"month_end": f"?date={AS_OF:%d/%m/%Y}", "today": ""}
         result = {}
-        for username, cookie in cookies.items():
-            for day_name, query in days.items():
-                urls = [base + path + query for path in pages.values()]
-                for url in urls:  # warm-up
-                    self.fetch(url, cookie)
-                times: list[float] = []
-                errors: list[str] = []
+        workers = 2 * (os.cpu_count() or 1) + 1
+        with served(workers) as base:
+            for username, cookie in cookies.items():
+                for day_name, query in days.items():
+                    urls = [base + path + query for path in pages.values()]
+                    for url in urls:  # warm-up: every worker's first request of each page
+                        for _ in range(workers):
+                            self.fetch(url, cookie)
+                    times: list[float] = []
+                    errors: list[str] = []
 
-                def client_loop(urls=urls, cookie=cookie, times=times, errors=errors):
-                    for _ in range(rounds):
-                        for url in urls:
-                            started = time.perf_counter()
-                            status = self.fetch(url, cookie)
-                            times.append(time.perf_counter() - started)
-                            if status != 200:
-                                errors.append(f"{status} {url}")
+                    def client_loop(urls=urls, cookie=cookie, times=times, errors=errors):
+                        for _ in range(rounds):
+                            for url in urls:
+                                started = time.perf_counter()
+                                status = self.fetch(url, cookie)
+                                times.append(time.perf_counter() - started)
+                                if status != 200:
+                                    errors.append(f"{status} {url}")
 
-                threads = [threading.Thread(target=client_loop) for _ in range(clients)]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-                if errors:
-                    raise CommandError(f"Trang lỗi khi đo: {errors[:3]}")
-                times.sort()
-                key = f"{username}_{day_name}"
-                result[f"browse_{key}_p50"] = statistics.median(times)
-                result[f"browse_{key}_p95"] = times[int(len(times) * 0.95) - 1]
-        server.shutdown()
+                    threads = [threading.Thread(target=client_loop) for _ in range(clients)]
+                    for thread in threads:
+                        thread.start()
+                    for thread in threads:
+                        thread.join()
+                    if errors:
+                        raise CommandError(f"Trang lỗi khi đo: {errors[:3]}")
+                    times.sort()
+                    key = f"{username}_{day_name}"
+                    result[f"browse_{key}_p50"] = statistics.median(times)
+                    result[f"browse_{key}_p95"] = times[int(len(times) * 0.95) - 1]
         result["browse_clients"] = clients
+        result["browse_workers"] = workers
         return result
 
     @staticmethod
