@@ -220,7 +220,8 @@ class LoanTransaction(models.Model):
         # (loan, kind, value date): the waterfall reads one kind of a few loans up to a date;
         # the narrow FK index on loan alone still pays: the report reads the whole ledger in
         # loan order through it, summing loan by loan without a hash table
-        indexes = [models.Index(fields=["loan", "kind", "value_date"])]
+        # a loan's rows; a month's rows of the whole book (the grading's postings)
+        indexes = [models.Index(fields=["loan", "kind", "value_date"]), models.Index(fields=["value_date"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="loan_txn_positive"),
             models.UniqueConstraint(
@@ -269,7 +270,7 @@ class SavingsTransaction(models.Model):
         verbose_name = _("giao dịch tiết kiệm")
         verbose_name_plural = _("giao dịch tiết kiệm")
         ordering = ["value_date", "id"]
-        indexes = [models.Index(fields=["member", "value_date"])]
+        indexes = [models.Index(fields=["member", "value_date"]), models.Index(fields=["value_date"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="savings_txn_positive"),
             models.UniqueConstraint(

@@ -75,6 +75,7 @@ class Figures:
     entrusted_outstanding_year_start: int = 0
     groups: int = 0
     members: int = 0
+    members_saving: int = 0  # members with a savings balance > 0 (DESIGN §5, group grading)
     savings_balance: int = 0
     groups_with_savings: int = 0
     disbursed: int = 0

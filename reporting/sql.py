@@ -55,6 +55,7 @@ STOCK_COLUMNS = (
     "entrusted_outstanding_year_start",
     "groups",
     "members",
+    "members_saving",
     "savings_balance",
     "groups_with_savings",
 )
@@ -564,6 +565,7 @@ GROUP BY t.member_id""",
             f"""SELECT sg.id AS group_id, sg.commune_id, ga.association_id,
   CASE WHEN sg.dissolved_on IS NULL OR sg.dissolved_on > %(d)s THEN 1 ELSE 0 END AS active,
   COUNT(gm.member_id) AS members,
+  SUM(CASE WHEN sv.balance > 0 THEN 1 ELSE 0 END) AS members_saving,
   COALESCE(SUM(sv.balance), 0) AS savings
 FROM groups_savingsgroup sg
 LEFT JOIN group_association_d ga ON ga.group_id = sg.id
@@ -617,6 +619,7 @@ GROUP BY sg.id, sg.commune_id, ga.association_id, sg.dissolved_on""",
                     "group_id": "g.group_id",
                     "groups": "g.active",
                     "members": "g.members",
+                    "members_saving": "COALESCE(g.members_saving, 0)",
                     "savings_balance": "g.savings",
                     "groups_with_savings": "CASE WHEN g.active = 1 AND g.savings > 0 THEN 1 ELSE 0 END",
                 },
@@ -729,8 +732,8 @@ class StoredQuery(BookQuery):
     `borrower_keys` are read from the store instead of computed from the ledger."""
 
     def __init__(self, period_id: int, period=None, within: dict | None = None):
-        """`within`: {"association" or "commune": id}, only the rows of those keys (for a
-        caller that keeps only them)."""
+        """`within`: {dimension: an id, or a collection of ids}, only the rows of those keys
+        (for a caller that keeps only them)."""
         self.as_of = None
         self.period = period
         self.loan_ids = None
@@ -741,8 +744,11 @@ class StoredQuery(BookQuery):
         for name, key in sorted((within or {}).items()):
             if name not in DIMENSIONS:
                 raise ValueError(f"unknown dimension {name!r}; use one of {DIMENSIONS}")
-            self.params[f"within_{name}"] = key
-            where += f" AND {name}_id = %(within_{name})s"
+            if isinstance(key, int):
+                self.params[f"within_{name}"] = key
+                where += f" AND {name}_id = %(within_{name})s"
+            else:  # a collection of ids
+                where += f" AND {name}_id IN ({_ids(sorted(key))})"
         keys = ", ".join(f"{d}_id" for d in DIMENSIONS)  # STORED_KEYS, defined below
         self.ctes = {
             "cube": f"SELECT {keys}, {', '.join(self.value_columns)}\nFROM reporting_periodcube WHERE {where}",

@@ -6,7 +6,9 @@ its end marks it stale (`mark_stale`), and `rebuild_figures` builds it again.
 """
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
@@ -34,6 +36,32 @@ from .sql import (
     Scope,
     stored_select,
 )
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Facts derived from the stored periods by a layer above (emulation's grades): kept
+    up to date with them and checked with them. `stored(periods, scope)` runs after the
+    periods were built (scope None: whole) or settled (only the keys of `scope`), in the
+    same transaction; `differences(labels)` lists what differs from a fresh derivation."""
+
+    name: str
+    stored: Callable[[list, Scope | None], None]
+    differences: Callable[[set[str] | None], list[str]]
+
+
+DERIVED: dict[str, Derived] = {}
+
+
+def register(derived: Derived):
+    DERIVED[derived.name] = derived
+
+
+def _derive(periods: list, scope: Scope | None = None):
+    periods = sorted((p for p in periods if p.kind != StoredPeriod.Kind.DAY), key=lambda p: (p.end, p.start))
+    if periods:
+        for derived in DERIVED.values():
+            derived.stored(periods, scope)
 
 
 def first_book_day() -> date | None:
@@ -207,6 +235,7 @@ def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: in
             for period, rows in zip(periods, pool.map(_computed_apart, periods), strict=True):
                 built.append(_store_period(period, rows))
                 progress(period.label)
+    _derive(built)
     if not only_missing_or_stale or stored_period(None, timezone.localdate()) is None:
         built.append(build_today())
     return built
@@ -222,6 +251,7 @@ def rebuild_from(day: date, *, progress=None) -> list[StoredPeriod]:
         if period.end >= day or period.label not in have:
             built.append(build(period))
             progress(period.label)
+    _derive(built)
     built.append(build_today())
     return built
 
@@ -241,9 +271,7 @@ def settle(day: date, scope) -> int:
     if first is not None and day < first.start:
         # the write is dated before the book's first day: the periods it adds are new
         stored = set(StoredPeriod.objects.values_list("label", flat=True))
-        for period in ended_periods():
-            if period.label not in stored:
-                build(period)
+        _derive([build(period) for period in ended_periods() if period.label not in stored])
     scope = scope() if callable(scope) else scope
     where = scope.where()
     communes = {stored.pk: set() for stored in periods}  # whose totals change: before and after
@@ -263,6 +291,7 @@ def settle(day: date, scope) -> int:
         cube, borrowers = _computed(*_target(stored), scope)
         _insert(stored.pk, cube, borrowers)
         _roll_up(stored.pk, communes[stored.pk] | {row[commune_at] for row in cube})
+    _derive(periods, scope)
     return len(periods)
 
 
@@ -302,9 +331,10 @@ def fresh_rows(as_of: date, period: Period | None) -> tuple[list, list, list]:
     return _canonical(cube), _canonical(borrowers), _canonical(_totals(cube))
 
 
-def differences(labels: set[str] | None = None) -> list[str]:
+def differences(labels: set[str] | None = None, *, derived: bool = True) -> list[str]:
     """The stored periods whose rows differ from the ledger now, and the ended periods
-    (and today's figures) missing or stale; only those of `labels` when given. Reads only."""
+    (and today's figures) missing or stale; only those of `labels` when given; with
+    `derived`, what the facts derived from them (the grades) differ in too. Reads only."""
     found = []
     today = timezone.localdate()
     targets = [(p.label, p.end, p) for p in ended_periods()] + [(day_label(today), today, None)]
@@ -321,6 +351,8 @@ def differences(labels: set[str] | None = None) -> list[str]:
             found.append(f"{label}: khác số liệu tính từ sổ")
     for label in sorted(set(stored) - {label for label, _, _ in targets}):
         found.append(f"{label}: không còn là kỳ đã kết thúc của sổ")
+    for facts in DERIVED.values() if derived else ():
+        found += facts.differences(labels)
     return found
 
 

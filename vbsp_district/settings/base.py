@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "groups",
     "lending",
     "reporting",
+    "emulation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class EmulationConfig(AppConfig):
+    name = "emulation"
+    verbose_name = "Thi đua"
+
+    def ready(self):
+        from reporting import store
+
+        from . import grading
+
+        # the grades follow the stored month-end figures: built, settled and checked with them
+        store.register(store.Derived("grades", grading.on_stored, grading.differences))
