@@ -124,7 +124,8 @@ def _computed(as_of: date, period: Period | None, scope: Scope | None = None) ->
     """What storing the figures of (as_of, period) (the keys `scope` covers) would store
     now: (cube rows, borrower rows), each in the column order of STORED_CUBE and
     STORED_BORROWERS. One statement; reads only."""
-    query = BookQuery(as_of, period, extra_bills=bills_beyond_cache(as_of), scope=scope)
+    members = scope.members_sql() if scope is not None else None
+    query = BookQuery(as_of, period, extra_bills=bills_beyond_cache(as_of, members_sql=members), scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(stored_select(query), query.params)
         rows = cursor.fetchall()
@@ -274,15 +275,11 @@ def settle(day: date, scope) -> int:
         _derive([build(period) for period in ended_periods() if period.label not in stored])
     scope = scope() if callable(scope) else scope
     where = scope.where()
-    communes = {stored.pk: set() for stored in periods}  # whose totals change: before and after
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT period_id, commune_id FROM reporting_periodcube WHERE period_id IN"
-            f" ({', '.join(['%s'] * len(periods))}) AND {where}",
-            [stored.pk for stored in periods],
-        )
-        for period_id, commune_id in cursor.fetchall():
-            communes[period_id].add(commune_id)
+        # whose totals change: the scope's rows are its groups' (a group never changes
+        # commune) and, outside groups, its communes'
+        cursor.execute(f"SELECT DISTINCT commune_id FROM groups_savingsgroup WHERE id IN ({scope.groups})")
+        communes = {row[0] for row in cursor.fetchall()} | set(scope.communes)
         for stored in periods:
             cursor.execute(f"DELETE FROM reporting_periodcube WHERE period_id = %s AND {where}", [stored.pk])
             cursor.execute(f"DELETE FROM reporting_periodborrower WHERE period_id = %s AND {where}", [stored.pk])
@@ -290,7 +287,7 @@ def settle(day: date, scope) -> int:
     for stored in periods:
         cube, borrowers = _computed(*_target(stored), scope)
         _insert(stored.pk, cube, borrowers)
-        _roll_up(stored.pk, communes[stored.pk] | {row[commune_at] for row in cube})
+        _roll_up(stored.pk, communes | {row[commune_at] for row in cube})
     _derive(periods, scope)
     return len(periods)
 

@@ -5,6 +5,7 @@ from datetime import date
 from fractions import Fraction
 
 from django.db.models import Q, Sum
+from django.db.models.expressions import RawSQL
 
 from ..engine import Bill, LoanBook, LoanFacts
 from ..models import (
@@ -177,9 +178,10 @@ def loan_position(loan, as_of: date) -> LoanPosition:
 STALE_CHUNK = 2000
 
 
-def bills_beyond_cache(through: date, loan_ids=None) -> list[tuple[int, date, int]]:
+def bills_beyond_cache(through: date, loan_ids=None, members_sql: str | None = None) -> list[tuple[int, date, int]]:
     """(loan id, billed on, amount) of the bills dated ≤ min(through, today) that the
-    stored bills do not hold yet, computed in memory (of `loan_ids` only, when given).
+    stored bills do not hold yet, computed in memory (of `loan_ids` only, when given; of
+    the loans of the members a SELECT of member ids gives, with `members_sql`).
 
     The stored bills are rebuilt by every posting and by `rebuild_interest`; an open
     loan's are complete through its `bills_through`. Reports add these to the stored ones
@@ -193,6 +195,8 @@ def bills_beyond_cache(through: date, loan_ids=None) -> list[tuple[int, date, in
     loans = Loan.objects.filter(Q(bills_through__lt=limit) | Q(bills_through__isnull=True))
     if loan_ids is not None:
         loans = loans.filter(pk__in=list(loan_ids))
+    if members_sql is not None:
+        loans = loans.filter(member_id__in=RawSQL(members_sql, []))
     stale = dict(loans.order_by("pk").values_list("pk", "bills_through"))
     rows = []
     ids = list(stale)
