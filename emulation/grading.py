@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 
 from groups.models import Commune, Membership, NewsItem, SavingsGroup
@@ -24,7 +24,7 @@ from lending.selectors import effective_loan_transactions, effective_savings_tra
 from reporting.indicators import figure_sets, ratio
 from reporting.periods import Period
 from reporting.sql import Scope
-from reporting.store import ended_periods
+from reporting.store import ended_periods, scope_groups
 
 from .models import CommuneAssociationGrade, GradingRules, GroupGrade
 
@@ -325,20 +325,13 @@ def grade_quarter(quarter: Period, communes=None) -> int:
 
 
 # -- kept with the stored figures (reporting.store.Derived) --------------------------------
-def _touched_groups(scope) -> tuple[set[int], set[int]]:
-    """(group ids, their commune ids) of what a settle's scope covers."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT sg.id, sg.commune_id FROM groups_savingsgroup sg WHERE sg.id IN ({scope.groups})")
-        rows = cursor.fetchall()
-    return {g for g, _ in rows}, {c for _, c in rows}
-
-
 def on_stored(periods: list, scope) -> None:
     """Grade again the months and quarters whose figures were just built or settled: all
     their groups, or those of the settle's scope (and their commune associations)."""
     groups = communes = None
     if scope is not None:
-        groups, communes = _touched_groups(scope)
+        touched = scope_groups(scope)
+        groups, communes = set(touched), set(touched.values())
         if not groups:
             return  # direct loans and savings outside groups: no grade looks at them
     for stored in periods:

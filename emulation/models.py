@@ -2,19 +2,13 @@
 
 A target's rule (what value a unit has in a period, and how it is compared) is the code's,
 by the target's code; its threshold, title, period and the unit levels it applies to are
-data that a manager edits. Every edit keeps the values it replaced (`TargetRevision`) and
-leaves an audit event.
+data (the unit levels: "district", "association", "commune_association"). The manager's
+edits, with their history and audit events, come with the scorecard pages.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class Level(models.TextChoices):
-    DISTRICT = "district", _("Toàn phòng giao dịch")
-    ASSOCIATION = "association", _("Tổ chức hội cấp huyện")
-    COMMUNE_ASSOCIATION = "commune_association", _("Tổ chức hội cấp xã")
 
 
 class Every(models.TextChoices):
@@ -45,28 +39,6 @@ class EmulationTarget(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.code}: {self.title}"
-
-    def applies_to(self, level: str) -> bool:
-        return level in self.levels
-
-
-class TargetRevision(models.Model):
-    """The values an edit of a target replaced, who edited it and when."""
-
-    target = models.ForeignKey(EmulationTarget, on_delete=models.CASCADE, related_name="revisions")
-    changed_at = models.DateTimeField(_("thời điểm sửa"), auto_now_add=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    previous = models.JSONField(_("giá trị trước khi sửa"))
-
-    class Meta:
-        verbose_name = _("lần sửa chỉ tiêu")
-        verbose_name_plural = _("lần sửa chỉ tiêu")
-        ordering = ["-changed_at", "-id"]
-
-    def __str__(self):
-        return f"{self.target} ({self.changed_at:%d/%m/%Y %H:%M})"
 
 
 class GradingRules(models.Model):

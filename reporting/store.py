@@ -257,6 +257,13 @@ def rebuild_from(day: date, *, progress=None) -> list[StoredPeriod]:
     return built
 
 
+def scope_groups(scope: Scope) -> dict[int, int]:
+    """{group id: commune id} of the groups a scope names."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sg.id, sg.commune_id FROM groups_savingsgroup sg WHERE sg.id IN ({scope.groups})")
+        return dict(cursor.fetchall())
+
+
 def settle(day: date, scope) -> int:
     """After a write dated `day` on the part of the book `scope` names, bring the stored
     periods it changes up to date, in the caller's transaction: in every current stored
@@ -275,19 +282,16 @@ def settle(day: date, scope) -> int:
         _derive([build(period) for period in ended_periods() if period.label not in stored])
     scope = scope() if callable(scope) else scope
     where = scope.where()
+    # whose totals change: the scope's rows are its groups' (a group never changes
+    # commune) and, outside groups, its communes'
+    communes = set(scope_groups(scope).values()) | set(scope.communes)
     with connection.cursor() as cursor:
-        # whose totals change: the scope's rows are its groups' (a group never changes
-        # commune) and, outside groups, its communes'
-        cursor.execute(f"SELECT DISTINCT commune_id FROM groups_savingsgroup WHERE id IN ({scope.groups})")
-        communes = {row[0] for row in cursor.fetchall()} | set(scope.communes)
         for stored in periods:
             cursor.execute(f"DELETE FROM reporting_periodcube WHERE period_id = %s AND {where}", [stored.pk])
             cursor.execute(f"DELETE FROM reporting_periodborrower WHERE period_id = %s AND {where}", [stored.pk])
-    commune_at = STORED_CUBE.index("commune_id")
     for stored in periods:
-        cube, borrowers = _computed(*_target(stored), scope)
-        _insert(stored.pk, cube, borrowers)
-        _roll_up(stored.pk, communes | {row[commune_at] for row in cube})
+        _insert(stored.pk, *_computed(*_target(stored), scope))
+        _roll_up(stored.pk, communes)
     _derive(periods, scope)
     return len(periods)
 

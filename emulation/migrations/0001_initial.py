@@ -89,21 +89,6 @@ class Migration(migrations.Migration):
                 'ordering': ['month_end', 'group_id'],
             },
         ),
-        migrations.CreateModel(
-            name='TargetRevision',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='thời điểm sửa')),
-                ('previous', models.JSONField(verbose_name='giá trị trước khi sửa')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='emulation.emulationtarget')),
-            ],
-            options={
-                'verbose_name': 'lần sửa chỉ tiêu',
-                'verbose_name_plural': 'lần sửa chỉ tiêu',
-                'ordering': ['-changed_at', '-id'],
-            },
-        ),
         migrations.AddConstraint(
             model_name='gradingrules',
             constraint=models.UniqueConstraint(fields=('kind', 'effective_on'), name='one_rule_set_a_day'),
