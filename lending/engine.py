@@ -316,3 +316,37 @@ class LoanBook:
                 due += principal - covered_written_off
                 collected += covered_repaid
         return due, collected
+
+    def principal_on_time_in(self, start: date, end: date) -> tuple[int, int]:
+        """(principal falling due in [start, end], the part handled by its due date): the
+        2020 target T4 (formats/scorecard.md). An installment due in the period (schedule
+        at `end`) is handled up to what the principal settlements dated by its due date,
+        laid end to end in due order, and the freezes in force that day reach of it; one
+        that an extension decided by `end` moved from a day in the period past `end`
+        counts whole, handled when the extension was decided by the day it moved from."""
+        settlements = [(d, a) for d, a in self.facts.repayments + self.facts.principal_write_offs if d <= end]
+        falling = handled = before = 0
+        for eff_due, _contract, _inst_id, principal in self.schedule(end):
+            if start <= eff_due <= end:
+                reach = sum(a for d, a in settlements if d <= eff_due) + sum(
+                    amount
+                    for amount, effective_on, ends_on in self.facts.freezes
+                    if effective_on <= eff_due and (ends_on is None or ends_on > eff_due)
+                )
+                falling += principal
+                handled += min(principal, max(0, reach - before))
+            before += principal
+        for inst_id, due_on, principal in self.facts.installments:
+            if self.due_date(inst_id, due_on, end) <= end:
+                continue
+            moved, moved_from = None, due_on
+            for decided, _ext_id, new_due in self._extensions.get(inst_id, ()):
+                if decided > end:
+                    break
+                if start <= moved_from <= end and new_due > end:
+                    moved = decided <= moved_from
+                moved_from = new_due
+            if moved is not None:
+                falling += principal
+                handled += principal if moved else 0
+        return falling, handled

@@ -26,10 +26,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from vbsp_district.core.months import month_add
+from vbsp_district.core.months import iso_day, month_add
 
 from .indicators import MAX_SERIES_MONTHS, SERIES_DIMENSIONS, district_figures, monthly_series
-from .periods import Period, iso_day
+from .periods import Period
 
 _UNKNOWN = "Tham số không được hỗ trợ."
 _REPEATED = "Tham số chỉ được nêu một lần."

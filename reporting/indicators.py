@@ -89,6 +89,8 @@ class Figures:
     interest_arrears_start: int = 0
     interest_applied_arrears: int = 0
     interest_arrears_end: int = 0
+    principal_falling_due: int = 0  # T4 of the 2020 targets (formats/scorecard.md)
+    principal_handled_on_time: int = 0
 
     @property
     def direct_outstanding(self) -> int:
@@ -117,6 +119,11 @@ class Figures:
     @property
     def principal_collection_rate(self) -> float | None:
         return ratio(self.principal_collected_of_due, self.principal_due)
+
+    @property
+    def principal_on_time_rate(self) -> float | None:
+        """T4: the share of the principal falling due that was handled by its due date."""
+        return ratio(self.principal_handled_on_time, self.principal_falling_due)
 
     @property
     def interest_collection_rate(self) -> float | None:
@@ -153,6 +160,12 @@ ZERO = Figures()
 _FIELDS = {f.name for f in fields(Figures)}
 # every field but the distinct borrowers adds up over the keys of a dimension
 _ADDITIVE = tuple(name for name in _FIELDS if name != "borrowers")
+
+
+def total_of(figures) -> Figures:
+    """The sum of several keys' figures (borrowers, counted distinct, are not summed)."""
+    figures = list(figures)
+    return Figures(**{c: sum(getattr(f, c) for f in figures) for c in _ADDITIVE})
 
 
 def _period(period) -> Period | None:
@@ -477,7 +490,7 @@ def monthly_series(
         as_of = min(month.end, today)
         if month.label in stored:
             keyed = {key: Figures(**values) for key, values in sums.get(stored[month.label], {}).items()}
-            total = Figures(**{c: sum(getattr(f, c) for f in keyed.values()) for c in _ADDITIVE})
+            total = total_of(keyed.values())
         else:  # the month under way (its flows so far), or one not stored: live
             total, keyed = figure_sets_within(
                 [(), (by,)], as_of, month.so_far(today), association_id=association_id, commune_id=commune_id

@@ -12,19 +12,6 @@ _QUARTER = re.compile(r"^([0-9]{4})[Qq]([1-4])$")
 _YEAR = re.compile(r"^([0-9]{4})$")
 
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def iso_day(text: str) -> date | None:
-    """A day written YYYY-MM-DD (ASCII digits, from 1900), as the command and the API
-    take it; None otherwise."""
-    try:
-        day = date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
-    except ValueError:
-        return None
-    return day if day is not None and day.year >= 1900 else None
-
-
 @dataclass(frozen=True)
 class Period:
     """A closed interval of days [start, end] with the label it was written as."""

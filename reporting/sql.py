@@ -71,6 +71,10 @@ PERIOD_COLUMNS = (
     "interest_arrears_start",
     "interest_applied_arrears",
     "interest_arrears_end",
+    # the 2020 target T4 (formats/scorecard.md): principal falling due in P, and the part
+    # of it repaid, written off, frozen or extended by its due date
+    "principal_falling_due",
+    "principal_handled_on_time",
 )
 # Per-loan columns of `BookQuery.loan_sql`.
 LOAN_COLUMNS = (
@@ -344,9 +348,13 @@ WHERE effective_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s){self._only(
   COALESCE(pd.principal_collected_of_due, 0) AS principal_collected_of_due,
   COALESCE(b.billed_{e}, 0) - COALESCE(b.billed_s1, 0) AS interest_billed,
   COALESCE(g.interest_paid_p, 0) AS interest_paid,
+  COALESCE(ot.principal_falling_due, 0) AS principal_falling_due,
+  COALESCE(ot.principal_handled_on_time, 0) AS principal_handled_on_time,
   COALESCE(b.billed_s1, 0) - COALESCE(g.interest_settled_s1, 0) AS balance_start,
   COALESCE(b.billed_{e}, 0) - COALESCE(g.interest_settled_{e}, 0) AS balance_end"""
-            period_joins = "\nLEFT JOIN principal_due_p pd ON pd.loan_id = l.id"
+            period_joins = (
+                "\nLEFT JOIN principal_due_p pd ON pd.loan_id = l.id\nLEFT JOIN on_time_p ot ON ot.loan_id = l.id"
+            )
         # an entrusted loan follows its member's group; a direct one, its member's commune
         entrusted = f"l.channel = {ENTRUSTED}"
         attribution_columns = "".join(
@@ -423,14 +431,14 @@ FROM schedule_{role} WHERE loan_id IN (SELECT loan_id FROM period_loans)""",
         )
         self._cte(
             "due_in_period",
-            """SELECT loan_id, installment_id, principal, span_end - principal AS span_start, span_end
+            """SELECT loan_id, installment_id, due, principal, span_end - principal AS span_start, span_end
 FROM installment_span WHERE due >= %(s)s AND due <= %(e)s""",
             materialized=False,
         )
         self._cte(
             "settlement_span",
-            f"""SELECT loan_id, kind, span_end - amount AS span_start, span_end FROM (
-  SELECT loan_id, kind, amount,
+            f"""SELECT loan_id, kind, value_date, span_end - amount AS span_start, span_end FROM (
+  SELECT loan_id, kind, value_date, amount,
     SUM(amount) OVER (PARTITION BY loan_id
                       ORDER BY value_date, CASE WHEN kind = {PRINCIPAL} THEN 0 ELSE 1 END, id
                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS span_end
@@ -461,13 +469,81 @@ GROUP BY d.installment_id""",
 FROM due_in_period d LEFT JOIN installment_cover c ON c.installment_id = d.installment_id
 GROUP BY d.loan_id""",
         )
+        self._on_time(role)
+
+    def _on_time(self, role: str):
+        """T4 of the 2020 targets, loan by loan: the principal falling due in P and the
+        part of it handled by its due date.
+
+        An installment due in P (schedule at e) is covered, in §4's allocation, by the
+        settlements laid end to end before it; by its due date d the settlements dated ≤ d
+        fill the cumulated đồng up to S(d), and the principal frozen at d covers the next
+        F(d) (the earliest unpaid principal), so it is handled up to
+        min(principal, max(0, S(d) + F(d) − its span's start)). An installment that fell
+        due in P and that an extension decided by e moved past e counts with its whole
+        principal: handled when the extension was decided by the due date it moved, not
+        handled otherwise."""
+        self._cte(
+            "settled_by_due",
+            """SELECT d.installment_id, MAX(p.span_end) AS settled
+FROM due_in_period d JOIN settlement_span p ON p.loan_id = d.loan_id AND p.value_date <= d.due
+GROUP BY d.installment_id""",
+            materialized=False,
+        )
+        self._cte(
+            "frozen_by_due",
+            """SELECT d.installment_id, SUM(fz.amount) AS frozen
+FROM due_in_period d JOIN lending_freeze fz
+  ON fz.loan_id = d.loan_id AND fz.effective_on <= d.due AND (fz.ends_on IS NULL OR fz.ends_on > d.due)
+GROUP BY d.installment_id""",
+            materialized=False,
+        )
+        reach = "(COALESCE(sb.settled, 0) + COALESCE(fb.frozen, 0) - d.span_start)"
+        self._cte(
+            "installment_on_time",
+            f"""SELECT d.loan_id, d.principal, {least("d.principal", positive(reach))} AS handled
+FROM due_in_period d
+LEFT JOIN settled_by_due sb ON sb.installment_id = d.installment_id
+LEFT JOIN frozen_by_due fb ON fb.installment_id = d.installment_id""",
+            materialized=False,
+        )
+        # extensions decided by e that moved an installment from a day in P past e; the
+        # day it moved from is the one the extension before it set, or the contract's
+        moved_from = """COALESCE((SELECT y.new_due_on FROM lending_extension y
+    WHERE y.installment_id = x.installment_id
+      AND (y.decided_on < x.decided_on OR (y.decided_on = x.decided_on AND y.id < x.id))
+    ORDER BY y.decided_on DESC, y.id DESC LIMIT 1), i.due_on)"""
+        self._cte(
+            "moved_out",
+            f"""SELECT m.* FROM (
+  SELECT x.id, x.loan_id, x.installment_id, x.decided_on, i.principal, {moved_from} AS moved_from
+  FROM lending_extension x JOIN lending_installment i ON i.id = x.installment_id
+  WHERE x.decided_on <= %(e)s AND x.new_due_on > %(e)s{self._only("x.loan_id")}
+) m
+JOIN schedule_{role} sc ON sc.installment_id = m.installment_id AND sc.due > %(e)s
+WHERE m.moved_from >= %(s)s AND m.moved_from <= %(e)s""",
+            materialized=True,
+        )
+        self._cte(
+            "on_time_p",
+            """SELECT loan_id, SUM(principal) AS principal_falling_due, SUM(handled) AS principal_handled_on_time
+FROM (
+  SELECT loan_id, principal, handled FROM installment_on_time
+  UNION ALL
+  SELECT m.loan_id, m.principal, CASE WHEN m.decided_on <= m.moved_from THEN m.principal ELSE 0 END
+  FROM moved_out m WHERE NOT EXISTS (
+    SELECT 1 FROM moved_out later WHERE later.installment_id = m.installment_id
+      AND (later.decided_on > m.decided_on OR (later.decided_on = m.decided_on AND later.id > m.id))
+  )
+) handled GROUP BY loan_id""",
+        )
 
     def _interest_period(self):
         self._cte(
             "loan_period_base",
             f"""SELECT loan_id, member_id, program_id, channel, disbursed, principal_repaid,
-  principal_written_off, principal_due, principal_collected_of_due, interest_billed,
-  interest_paid, balance_start, balance_end, {self._keys()}
+  principal_written_off, principal_due, principal_collected_of_due, principal_falling_due,
+  principal_handled_on_time, interest_billed, interest_paid, balance_start, balance_end, {self._keys()}
 FROM loan_stock""",
         )
         # credit_start = max(0, −balance_start); what is available to apply = paid + credit.
@@ -485,8 +561,9 @@ FROM loan_period_credit lc""",
         self._cte(
             "loan_period",
             f"""SELECT loan_id, member_id, program_id, channel, disbursed, principal_repaid,
-  principal_written_off, principal_due, principal_collected_of_due, interest_billed,
-  interest_paid, interest_applied_current, interest_arrears_start, {self._keys()},
+  principal_written_off, principal_due, principal_collected_of_due, principal_falling_due,
+  principal_handled_on_time, interest_billed, interest_paid, interest_applied_current,
+  interest_arrears_start, {self._keys()},
   {least("available - interest_applied_current", "interest_arrears_start")} AS interest_applied_arrears,
   {positive("balance_end")} AS interest_arrears_end
 FROM loan_period_current""",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("groups.urls")),
     path("", include("lending.urls")),
     path("", include("reporting.urls")),
+    path("", include("emulation.urls")),
 ]
 
 admin.site.site_header = "NHCSXH – Phòng giao dịch huyện"

@@ -179,6 +179,9 @@ def _engine_period(book, bills, period: Period) -> dict:
         "interest_arrears_start": arrears_start,
         "interest_applied_arrears": min(paid + credit_start - applied_current, arrears_start),
         "interest_arrears_end": max(0, book.interest_balance(e, bills)),
+        **dict(
+            zip(("principal_falling_due", "principal_handled_on_time"), book.principal_on_time_in(s, e), strict=True)
+        ),
     }
 
 

@@ -296,6 +296,7 @@ def _check(spec, loans):
         expected = _engine_period(book, bills[loan.pk], period)
         assert {k: sql[loan.pk][k] for k in expected} == expected, (loan.loan_no, spec["period"])
         SEEN["principal due in period"] += expected["principal_due"] > 0
+        SEEN["late in the period"] += expected["principal_handled_on_time"] < expected["principal_falling_due"]
 
 
 @pytest.mark.django_db
@@ -323,6 +324,6 @@ def test_the_sql_agrees_with_the_engine_on_any_book(staff, manager):
     cases = {
         "loans", "direct", "installment rule", "tranches", "reversals", "write-offs", "extensions",
         "late extensions", "open freezes", "ended freezes", "moves", "day 31", "transfers", "dissolved",
-        "overdue", "frozen", "credit", "principal due in period",
+        "overdue", "frozen", "credit", "principal due in period", "late in the period",
     }  # fmt: skip
     assert {case for case, count in SEEN.items() if count > 0} == cases, dict(SEEN)

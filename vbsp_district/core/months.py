@@ -4,6 +4,7 @@ A day of month that the month lacks is clipped to its last day (31 → 30/04, 29
 the way the bank bills on day 31 and schedules from 31/01.
 """
 
+import re
 from calendar import monthrange
 from datetime import date
 
@@ -34,3 +35,16 @@ def months_between(start: date, end: date):
     while (year, month) <= (end.year, end.month):
         yield year, month
         year, month = month_add(year, month, 1)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_day(text: str) -> date | None:
+    """A day written YYYY-MM-DD (ASCII digits, from 1900), as the command and the API
+    take it; None otherwise."""
+    try:
+        day = date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
+    except ValueError:
+        return None
+    return day if day is not None and day.year >= 1900 else None
