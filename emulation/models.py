@@ -8,6 +8,7 @@ edits, with their history and audit events, come with the scorecard pages.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -116,3 +117,25 @@ class CommuneAssociationGrade(models.Model):
 
     def __str__(self):
         return f"{self.quarter} {self.commune_id}/{self.association_id}: {self.grade}"
+
+
+class EmulationTargetRevision(models.Model):
+    """One edit of a target (lần sửa chỉ tiêu): the values it replaced and those it set,
+    who made it, when and why. Append-only: the history of a year's targets."""
+
+    target = models.ForeignKey(EmulationTarget, on_delete=models.PROTECT, related_name="revisions")
+    before = models.JSONField(_("giá trị trước khi sửa"))  # {field: value} of the fields changed
+    after = models.JSONField(_("giá trị sau khi sửa"))
+    changed_at = models.DateTimeField(_("thời điểm sửa"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("lý do"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("lần sửa chỉ tiêu")
+        verbose_name_plural = _("lần sửa chỉ tiêu")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.target} ({self.changed_at:%d/%m/%Y %H:%M})"
