@@ -88,10 +88,18 @@ def in_force_on(joined_on, left_on, day) -> bool:
     return joined_on <= day and (left_on is None or left_on >= day)
 
 
+def active_on_q(day, prefix: str = "") -> Q:
+    """A group active on `day`: founded by it and not dissolved by it (DESIGN §4, counts),
+    as a condition on the group reached through `prefix` (such as "group__")."""
+    return Q(**{f"{prefix}founded_on__lte": day}) & (
+        Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": day})
+    )
+
+
 class GroupQuerySet(models.QuerySet):
     def active_on(self, day):
         """Groups founded by `day` and not dissolved by it (DESIGN §4, counts)."""
-        return self.filter(founded_on__lte=day).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day))
+        return self.filter(active_on_q(day))
 
     def with_association(self, day, field: str = "association_id", name: str = "association_on"):
         """Annotate `name`: `field` of the association managing each group at `day`."""

@@ -8,6 +8,7 @@ Nothing here reads or writes the database.
 """
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -15,7 +16,10 @@ from django.utils import timezone
 from vbsp_district.core.closing import check_open
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date, vnd
+from vbsp_district.core.months import day_in_month, month_add
+from vbsp_district.core.roles import POSTING_ROLES
 from vbsp_district.core.text import key_checked, text_checked
+from vbsp_district.models import Role
 
 from .models import Commune, Member, NewsItem, SavingsGroup, Training, in_force_on, national_id_validator
 
@@ -211,6 +215,59 @@ def check_trainees(value, field: str = "trainees", *, required: bool = True) -> 
     return value
 
 
+# A group meets to prepare the commune's transaction day (loan requests, repayments due):
+# on time when it meets 3 to 5 days before the transaction day the meeting serves.
+MEETING_DAYS_BEFORE = (3, 5)
+
+
+class MeetingTiming(NamedTuple):
+    """Where a meeting falls against the transaction day it serves."""
+
+    transaction_day: date
+    days_before: int
+    on_time: bool
+
+    def describe(self) -> str:
+        """'đúng lịch: 4 ngày trước ngày giao dịch 20/03/2020', or why it is not."""
+        day = vn_date(self.transaction_day)
+        if self.days_before == 0:
+            where = f"họp đúng ngày giao dịch {day}"
+        else:
+            where = f"{self.days_before} ngày trước ngày giao dịch {day}"
+        if self.on_time:
+            return f"đúng lịch: {where}"
+        low, high = MEETING_DAYS_BEFORE
+        return f"không đúng lịch: {where}, cần họp trước {low} đến {high} ngày"
+
+
+def meeting_window(transaction_day: date) -> tuple[date, date]:
+    """The days a meeting must be held on to serve `transaction_day` on time, both included."""
+    low, high = MEETING_DAYS_BEFORE
+    return transaction_day - timedelta(days=high), transaction_day - timedelta(days=low)
+
+
+def transaction_day_serving(transaction_day: int, held_on: date) -> date:
+    """The first transaction day on or after `held_on` of a commune whose transaction day
+    is `transaction_day` (each month's clipped to its last day: 31 → 29/02/2020)."""
+    this_month = day_in_month(held_on.year, held_on.month, transaction_day)
+    if this_month >= held_on:
+        return this_month
+    return day_in_month(*month_add(held_on.year, held_on.month, 1), transaction_day)
+
+
+def meeting_timing(group_or_commune, held_on: date) -> MeetingTiming:
+    """A meeting of a group (or of a group in a commune) held on `held_on`: the transaction
+    day it serves, how many days before it, and whether that is 3 to 5 days ("đúng lịch").
+
+    The one definition of an on-time meeting; `selectors.groups_meeting_on_time` asks the
+    same of a whole month at once."""
+    commune = group_or_commune.commune if isinstance(group_or_commune, SavingsGroup) else group_or_commune
+    day = transaction_day_serving(commune.transaction_day, held_on)
+    days_before = (day - held_on).days
+    low, high = MEETING_DAYS_BEFORE
+    return MeetingTiming(day, days_before, low <= days_before <= high)
+
+
 def check_meeting(*, group: SavingsGroup, held_on, attendees, notes, taken: bool, today=None) -> dict:
     """A group meeting; `taken` says the group already has one that day."""
     not_future("held_on", held_on, "Ngày họp", today)
@@ -238,12 +295,50 @@ def check_training(*, held_on, audience, trainees, planned, organizer, today=Non
     }
 
 
-def check_news_item(*, published_on, channel, title, today=None) -> dict:
+def check_news_item(*, published_on, channel, title, commune_given: bool | None = None, today=None) -> dict:
+    """A news item's fields, as stored. `commune_given`, when the caller says: a commune
+    loudspeaker broadcast names its commune (the commune association grading counts it)."""
     not_future("published_on", published_on, "Ngày đăng", today)
     if channel not in NewsItem.Channel.values:
         refuse("channel", f"Kênh tuyên truyền phải là một trong: {', '.join(NewsItem.Channel.values)}.")
+    if commune_given is False and channel == NewsItem.Channel.COMMUNE_LOUDSPEAKER:
+        refuse("commune", "Tin phát trên đài truyền thanh xã phải ghi rõ xã.")
     return {
         "published_on": published_on,
         "channel": channel,
         "title": text_checked(title, "title", "Tiêu đề", required=True, max_length=_max(NewsItem, "title")),
     }
+
+
+# -- who records outreach ----------------------------------------------------------------
+OUTREACH_WRITERS_ONLY = (
+    "Chỉ cán bộ tín dụng, lãnh đạo phòng giao dịch và cán bộ Hội/Đoàn được ghi hoạt động của tổ chức hội."
+)
+OWN_ASSOCIATION_ONLY = "Cán bộ Hội/Đoàn chỉ ghi được hoạt động của tổ chức hội mình."
+OWN_COMMUNE_ONLY = "Cán bộ hội cấp xã chỉ ghi được hoạt động của xã mình."
+OWN_GROUPS_ONLY = "Cán bộ Hội/Đoàn chỉ ghi được buổi họp của tổ do hội mình quản lý."
+
+
+def check_outreach_writer(
+    *,
+    role: str | None,
+    own_association_id: int | None,
+    own_commune_id: int | None,
+    association_id: int | None,
+    commune_id: int | None,
+    association_field: str = "association",
+    commune_field: str = "commune",
+):
+    """Trainings, news items, broadcasts and group meetings are recorded by branch staff
+    and managers for every unit, and by an association officer for their own association
+    only (in their own commune, for a commune-level officer): the one write an officer has.
+    `association_id` and `commune_id` are the record's; `association_field` and
+    `commune_field` name where a refusal shows."""
+    if role in POSTING_ROLES:
+        return
+    if role != Role.OFFICER or own_association_id is None:
+        refuse("acting_user", OUTREACH_WRITERS_ONLY)
+    if association_id != own_association_id:
+        refuse(association_field, OWN_GROUPS_ONLY if association_field == "group" else OWN_ASSOCIATION_ONLY)
+    if own_commune_id is not None and commune_id != own_commune_id:
+        refuse(commune_field, OWN_COMMUNE_ONLY)

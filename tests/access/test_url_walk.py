@@ -1,5 +1,6 @@
 """Every URL pattern, walked as every role: officers see their own association and
-nothing else, whatever URL they type, and can post nothing anywhere.
+nothing else, whatever URL they type, and can post nothing anywhere but their own
+association's outreach (group meetings, trainings, news items, commune broadcasts).
 
 A new URL pattern fails `test_every_pattern_is_walked` until it is added to `TARGETS`.
 """
@@ -9,6 +10,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from groups.services import meeting_record, news_item_record, training_record
 from lending.models import LoanTransaction, ReversalRequest
 from tests.support.book import row_counts
 
@@ -38,6 +40,88 @@ def _loan_urls(name):
     return build
 
 
+def _outreach(w):
+    """The walk's outreach rows, made once per book: HND's in Quán Hàu ("own") and HPN's in
+    Vạn Ninh ("other"). Made here, when a page first needs them, so that every module that
+    walks `TARGETS` with the shared `world` has them; this module's `world` makes them first."""
+    if not hasattr(w, "outreach"):
+        hnd, hpn = w.g1.assignments.get().association, w.g3.assignments.get().association
+        by = {"acting_user": None}
+        w.outreach = {
+            "meeting_own": meeting_record(group=w.g1, held_on=date(2020, 3, 16), attendees=18, **by),
+            "meeting_other": meeting_record(group=w.g3, held_on=date(2020, 3, 23), attendees=12, **by),
+            "training_own": training_record(
+                held_on=date(2020, 3, 5),
+                audience="Tổ trưởng Nông dân Quán Hàu",
+                trainees=30,
+                planned=35,
+                association=hnd,
+                commune=w.quan_hau,
+                **by,
+            ),
+            "training_other": training_record(
+                held_on=date(2020, 3, 6),
+                audience="Tổ trưởng Phụ nữ Vạn Ninh",
+                trainees=25,
+                planned=25,
+                association=hpn,
+                commune=w.van_ninh,
+                **by,
+            ),
+            "news_own": news_item_record(
+                published_on=date(2020, 3, 9),
+                association=hnd,
+                channel="district_portal",
+                title="Tin Nông dân Quán Hàu",
+                **by,
+            ),
+            "news_other": news_item_record(
+                published_on=date(2020, 3, 10),
+                association=hpn,
+                commune=w.van_ninh,
+                channel="newspaper",
+                title="Tin Phụ nữ Vạn Ninh",
+                **by,
+            ),
+            "broadcast_own": news_item_record(
+                published_on=date(2020, 3, 11),
+                association=hnd,
+                commune=w.quan_hau,
+                channel="commune_loudspeaker",
+                title="Phát thanh Nông dân Quán Hàu",
+                **by,
+            ),
+            "broadcast_other": news_item_record(
+                published_on=date(2020, 3, 12),
+                association=hpn,
+                commune=w.van_ninh,
+                channel="commune_loudspeaker",
+                title="Phát thanh Phụ nữ Vạn Ninh",
+                **by,
+            ),
+        }
+    return w.outreach
+
+
+@pytest.fixture
+def world(world):
+    _outreach(world)
+    return world
+
+
+def _outreach_urls(name, kind, *group_codes):
+    """{"own": the HND row's page, "other": the HPN row's} (a meeting's under its group)."""
+
+    def build(w):
+        rows = _outreach(w)
+        return {
+            variant: reverse(name, args=[*group_codes[i : i + 1], rows[f"{kind}_{variant}"].pk])
+            for i, variant in enumerate(("own", "other"))
+        }
+
+    return build
+
+
 # name → function(world) → {"own": url of an HND object, "other": url of an HPN object,
 # "direct": url of the direct loan/borrower} or a single URL under "any".
 TARGETS = {
@@ -61,6 +145,25 @@ TARGETS = {
         "own": reverse("meeting_record", args=["QH-01"]),
         "other": reverse("meeting_record", args=["VN-01"]),
     },
+    # outreach: group meetings, trainings, news items, commune broadcasts
+    "group_meetings": lambda w: {
+        "own": reverse("group_meetings", args=["QH-01"]),
+        "other": reverse("group_meetings", args=["VN-01"]),
+    },
+    "meeting_timing": lambda w: {
+        "own": reverse("meeting_timing", args=["QH-01"]) + "?held_on=16/03/2020",
+        "other": reverse("meeting_timing", args=["VN-01"]) + "?held_on=23/03/2020",
+    },
+    "meeting_update": _outreach_urls("meeting_update", "meeting", "QH-01", "VN-01"),
+    "training_list": lambda w: {"any": reverse("training_list") + "?year=2020"},
+    "training_record": lambda w: {"any": reverse("training_record")},
+    "training_update": _outreach_urls("training_update", "training"),
+    "news_item_list": lambda w: {"any": reverse("news_item_list") + "?year=2020"},
+    "news_item_record": lambda w: {"any": reverse("news_item_record")},
+    "news_item_update": _outreach_urls("news_item_update", "news"),
+    "broadcast_list": lambda w: {"any": reverse("broadcast_list") + "?year=2020"},
+    "broadcast_record": lambda w: {"any": reverse("broadcast_record")},
+    "broadcast_update": _outreach_urls("broadcast_update", "broadcast"),
     "member_register": lambda w: {"any": reverse("member_register")},
     "member_detail": lambda w: {
         "own": reverse("member_detail", args=[w.an.national_id]),
@@ -108,12 +211,21 @@ TARGETS = {
 OWN_DATES = {"api_report", "api_series", "api_schema", "api_docs"}
 
 # What an HND officer must never see on any page: the HPN and direct borrowers' keys.
-FOREIGN = ["Lê Thị Cúc", "044000000003", "HPN-2", "Trần Thị Bình", "HPN-1", "Phạm Văn Dũng", "TT-1", "VN-01"]
+FOREIGN = [
+    "Lê Thị Cúc",
+    "044000000003",
+    "HPN-2",
+    "Trần Thị Bình",
+    "HPN-1",
+    "Phạm Văn Dũng",
+    "TT-1",
+    "VN-01",
+    "Phụ nữ Vạn Ninh",  # HPN's training, news item and broadcast
+]
 # Pages an officer may not open at all (they post, or are the managers' desk).
 POSTING = {
     "group_create",
     "group_transfer",
-    "meeting_record",
     "member_register",
     "member_move",
     "savings_post",
@@ -133,6 +245,21 @@ POSTING = {
     "period_list",
 }
 
+
+# The one exception: an officer posts their own association's outreach (their commune's, at
+# commune level), on the "any" forms and on the rows that are theirs, and nothing else.
+OUTREACH = {
+    "meeting_record",
+    "meeting_update",
+    "training_record",
+    "training_update",
+    "news_item_record",
+    "news_item_update",
+    "broadcast_record",
+    "broadcast_update",
+}
+# Whose outreach rows each officer's are: HND's ("own"), or HPN's in Vạn Ninh ("other").
+OWN_VARIANT = {"officer_hnd": "own", "officer_hpn": "other", "commune_officer": "other"}
 
 COMMUNE_PAGES = {"commune_detail", "transaction_day_sheet", "transaction_day_pdf"}
 
@@ -200,7 +327,7 @@ def test_a_commune_officer_sees_only_their_commune(world, as_user):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["officer_hnd", "officer_hpn", "commune_officer"])
-def test_officers_can_post_nothing_anywhere(world, as_user, role):
+def test_officers_can_post_nothing_but_their_outreach(world, as_user, role):
     client = as_user(role)
     before = row_counts()
     junk = {
@@ -219,14 +346,63 @@ def test_officers_can_post_nothing_anywhere(world, as_user, role):
         "disbursed_on": "20/03/2020",
     }
     for name, build in TARGETS.items():
-        for url in build(world).values():
+        for variant, url in build(world).items():
             status = client.post(url, junk).status_code
-            # the transaction-day chooser only navigates; everything else refuses outright
-            allowed = {200, 302, 403, 404, 405} if name == "transaction_day" else {403, 404, 405}
+            if name in OUTREACH and variant in ("any", OWN_VARIANT[role]):
+                # their own outreach form: the junk is refused on the form's fields
+                allowed = {200}
+            elif name == "transaction_day":
+                # the transaction-day chooser only navigates; everything else refuses outright
+                allowed = {200, 302, 403, 404, 405}
+            else:
+                allowed = {403, 404, 405}
             assert status in allowed, (role, name, url, status)
     assert row_counts() == before
     assert LoanTransaction.objects.filter(reverses__isnull=False).count() == 0
     assert ReversalRequest.objects.filter(status="pending").count() == 2
+
+
+def _outreach_data(name: str, w, role: str) -> dict:
+    """Valid data for an outreach form, for the officer's own association and commune."""
+    own = _outreach(w)[f"training_{OWN_VARIANT[role]}"]
+    unit = {"association": own.association_id, "commune": own.commune_id}
+    if name.startswith("meeting"):
+        day = "15/03/2020" if name == "meeting_record" else "24/03/2020"
+        return {"held_on": day, "attendees": "20", "notes": "Bình xét cho vay"}
+    if name.startswith("training"):
+        return unit | {"held_on": "01/04/2020", "audience": "Ban quản lý tổ", "trainees": "20", "planned": "25"}
+    if name.startswith("news_item"):
+        return unit | {"published_on": "02/04/2020", "channel": "tv", "title": "Tin vốn vay"}
+    return unit | {"published_on": "03/04/2020", "title": "Phát thanh vốn vay"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["officer_hnd", "officer_hpn", "commune_officer"])
+def test_officers_post_their_own_outreach_and_no_one_elses(world, as_user, role):
+    client = as_user(role)
+    before = row_counts()
+    for name in sorted(OUTREACH):
+        for variant, url in TARGETS[name](world).items():
+            if variant not in ("any", OWN_VARIANT[role]):
+                continue
+            response = client.post(url, _outreach_data(name, world, role))
+            assert response.status_code == 302, (role, name, url, response.status_code)
+    written = {label: n - before[label] for label, n in row_counts().items() if n != before[label]}
+    # a meeting, a training, a news item and a broadcast recorded, four rows corrected, each audited
+    assert written == {
+        "groups.GroupMeeting": 1,
+        "groups.Training": 1,
+        "groups.NewsItem": 2,
+        "vbsp_district.AuditEvent": 8,
+    }
+    before = row_counts()
+    others = [(n, v, u) for n in sorted(OUTREACH) for v, u in TARGETS[n](world).items() if v == "other" or v == "own"]
+    for name, variant, url in others:
+        if variant == OWN_VARIANT[role]:
+            continue
+        response = client.post(url, _outreach_data(name, world, role))
+        assert response.status_code in (403, 404), (role, name, url, response.status_code)
+    assert row_counts() == before
 
 
 # -- looking back across a handover ------------------------------------------------------------------
@@ -244,10 +420,24 @@ READING = [name for name in TARGETS if name not in POSTING]
 HANDOVER_FOREIGN = {
     ("officer_hnd", "30/06/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Lê Thị Cúc", "HPN-2"],
     ("officer_hnd", "31/12/2020"): ["Lê Thị Cúc", "HPN-2", "Phạm Văn Dũng", "TT-1"],
-    ("officer_hpn", "30/06/2020"): ["Nguyễn Văn An", "HND-1", "Phạm Văn Dũng", "TT-1"],
-    ("officer_hpn", "31/12/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1"],
-    ("commune_officer", "30/06/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1"],
-    ("commune_officer", "31/12/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1"],
+    ("officer_hpn", "30/06/2020"): ["Nguyễn Văn An", "HND-1", "Phạm Văn Dũng", "TT-1", "Nông dân Quán Hàu"],
+    ("officer_hpn", "31/12/2020"): ["Trần Thị Bình", "HPN-1", "QH-02", "Nguyễn Văn An", "HND-1", "Nông dân Quán Hàu"],
+    ("commune_officer", "30/06/2020"): [
+        "Trần Thị Bình",
+        "HPN-1",
+        "QH-02",
+        "Nguyễn Văn An",
+        "HND-1",
+        "Nông dân Quán Hàu",
+    ],
+    ("commune_officer", "31/12/2020"): [
+        "Trần Thị Bình",
+        "HPN-1",
+        "QH-02",
+        "Nguyễn Văn An",
+        "HND-1",
+        "Nông dân Quán Hàu",
+    ],
 }
 
 

@@ -19,7 +19,17 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from groups.models import Association, Commune, Member, Membership, SavingsGroup
+from groups.models import (
+    Association,
+    Commune,
+    CommuneAssociation,
+    GroupMeeting,
+    Member,
+    Membership,
+    NewsItem,
+    SavingsGroup,
+    Training,
+)
 from lending.models import Channel, Loan
 
 from ..core.roles import role_may_post, user_role
@@ -57,6 +67,13 @@ class Scope:
     @property
     def sees_everything(self) -> bool:
         return self.role in (Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+    @property
+    def can_record_outreach(self) -> bool:
+        """Record and correct trainings, news items, commune broadcasts and group meetings:
+        staff and managers for every unit, an officer for their own association (and
+        commune): an officer's only write (`groups.rules.check_outreach_writer`)."""
+        return self.can_post or (self.is_officer and self.association_id is not None)
 
     # -- what the user may see ------------------------------------------------------------
     def communes(self, qs=None):
@@ -109,6 +126,62 @@ class Scope:
             return qs.none()
         on = on or timezone.localdate()
         return qs.filter(channel=Channel.ENTRUSTED, disbursed_on__lte=on, member__in=self.members(on=on).values("pk"))
+
+    # -- outreach: what the user sees, and the units they may record it for -------------------
+    def _own_unit(self, qs, association: str = "association_id", commune: str = "commune_id"):
+        """An officer's rows: their association's (in their commune, at commune level)."""
+        qs = qs.filter(**{association: self.association_id})
+        if self.commune_id:
+            qs = qs.filter(**{commune: self.commune_id})
+        return qs
+
+    def trainings(self, qs=None):
+        qs = Training.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        return self._own_unit(qs)
+
+    def news_items(self, qs=None):
+        """News items and commune loudspeaker broadcasts."""
+        qs = NewsItem.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        return self._own_unit(qs)
+
+    def meetings(self, qs=None):
+        """Meetings of the groups the user sees today (`groups()`)."""
+        qs = GroupMeeting.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        return qs.filter(group__in=self.groups().values("pk"))
+
+    def outreach_associations(self, qs=None):
+        """The associations the user may record outreach for."""
+        qs = Association.objects.all() if qs is None else qs
+        if not self.can_record_outreach:
+            return qs.none()
+        if self.is_officer:
+            return qs.filter(pk=self.association_id)
+        return qs
+
+    def outreach_communes(self, qs=None):
+        """The communes the user may record outreach in: an officer's association's
+        communes (their own one, at commune level)."""
+        qs = Commune.objects.all() if qs is None else qs
+        if not self.can_record_outreach:
+            return qs.none()
+        if self.is_officer:
+            units = CommuneAssociation.objects.filter(association_id=self.association_id)
+            qs = qs.filter(pk__in=units.values("commune_id"))
+        if self.commune_id:
+            qs = qs.filter(pk=self.commune_id)
+        return qs
 
 
 class ScopeMiddleware:

@@ -6,8 +6,7 @@ from django.utils import timezone
 
 from vbsp_district.core.forms import BankForm, VNDateField
 
-from .models import Association, Commune, Member, SavingsGroup
-from .rules import MAX_ATTENDEES
+from ..models import Association, Commune, Member, SavingsGroup
 
 
 class _BootstrapBoundField(BoundField):
@@ -111,19 +110,3 @@ class MemberMoveForm(OrganizationForm):
         super().__init__(*args, **kwargs)
         # A move stays inside the member's commune; another commune is a change of residence.
         self.fields["group"].queryset = open_groups().filter(commune_id=member.commune_id)
-
-
-class MeetingRecordForm(OrganizationForm):
-    held_on = VNDateField(label="Ngày họp", initial=timezone.localdate)
-    attendees = forms.IntegerField(
-        label="Số người dự",
-        min_value=0,
-        max_value=MAX_ATTENDEES,
-        required=False,
-        error_messages={
-            "invalid": "Số người dự phải là số nguyên.",
-            "min_value": "Số người dự không được âm.",
-            "max_value": f"Số người dự quá lớn (tối đa {MAX_ATTENDEES:,}).".replace(",", "."),
-        },
-    )
-    notes = forms.CharField(label="Nội dung", widget=forms.Textarea(attrs={"rows": 4}), required=False)

@@ -1,4 +1,4 @@
-"""Organization forms: register members, found groups, transfer groups, move members, meetings.
+"""Organization forms: register members, found groups, transfer groups, move members.
 
 Only branch staff and managers record the organization (others get 403); the objects
 are looked up through `request.scope`. Each view validates its form, makes one service
@@ -16,9 +16,9 @@ from vbsp_district.access.pages import deny_unless_poster
 from vbsp_district.core.forms import call_service
 from vbsp_district.core.money import vn_date
 
-from . import services
-from .forms import GroupCreateForm, GroupTransferForm, MeetingRecordForm, MemberMoveForm, MemberRegisterForm
-from .selectors import association_of_group_on
+from .. import services
+from ..forms import GroupCreateForm, GroupTransferForm, MemberMoveForm, MemberRegisterForm
+from ..selectors import association_of_group_on
 
 
 def poster_required(view):
@@ -106,17 +106,3 @@ def member_move(request, national_id):
             return redirect(member)
     current = member.memberships.open().select_related("group").first()
     return _form_page(request, "groups/member_move.html", form, member=member, current=current)
-
-
-@poster_required
-def meeting_record(request, code):
-    group = get_object_or_404(request.scope.groups().select_related("commune"), code=code)
-    form = MeetingRecordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        meeting = call_service(
-            form, services.meeting_record, group=group, acting_user=request.user, **form.cleaned_data
-        )
-        if meeting is not None:
-            messages.success(request, f"Đã ghi buổi họp tổ {group.code} ngày {vn_date(meeting.held_on)}.")
-            return redirect(group)
-    return _form_page(request, "groups/meeting_record.html", form, group=group)

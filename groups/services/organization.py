@@ -1,4 +1,4 @@
-"""Every write to the organization: communes, groups, members, memberships, outreach."""
+"""Writes to the organization: communes, groups, members, memberships."""
 
 from datetime import date
 
@@ -11,18 +11,15 @@ from vbsp_district.core.errors import refuse, refuse_taken
 from vbsp_district.core.money import vn_date
 from vbsp_district.core.writes import book_write
 
-from . import rules
-from .models import (
+from .. import rules
+from ..models import (
     Association,
     Commune,
     CommuneAssociation,
     GroupAssignment,
-    GroupMeeting,
     Member,
     Membership,
-    NewsItem,
     SavingsGroup,
-    Training,
 )
 
 
@@ -290,78 +287,3 @@ def membership_end(*, member: Member, left_on: date, acting_user) -> Membership:
         data={"group": current.group.code, "left_on": left_on},
     )
     return current
-
-
-@transaction.atomic
-def meeting_record(
-    *,
-    group: SavingsGroup,
-    held_on: date,
-    attendees: int | None = None,
-    notes: str = "",
-    acting_user,
-) -> GroupMeeting:
-    """Record a group meeting."""
-    values = rules.check_meeting(
-        group=group,
-        held_on=held_on,
-        attendees=attendees,
-        notes=notes,
-        taken=isinstance(held_on, date) and GroupMeeting.objects.filter(group=group, held_on=held_on).exists(),
-    )
-    meeting = GroupMeeting.objects.create(group=group, **values)
-    audit_record(
-        user=acting_user,
-        action="meeting.record",
-        obj=meeting,
-        data={"group": group.code, "held_on": held_on, "attendees": attendees},
-    )
-    return meeting
-
-
-@transaction.atomic
-def training_record(
-    *,
-    held_on: date,
-    audience: str,
-    trainees: int,
-    planned: int | None = None,
-    association: Association | None = None,
-    commune: Commune | None = None,
-    organizer: str = "",
-    acting_user,
-) -> Training:
-    """Record a training course and its number of trainees."""
-    values = rules.check_training(
-        held_on=held_on, audience=audience, trainees=trainees, planned=planned, organizer=organizer
-    )
-    training = Training.objects.create(association=association, commune=commune, **values)
-    audit_record(
-        user=acting_user,
-        action="training.record",
-        obj=training,
-        data={"held_on": held_on, "trainees": trainees, "planned": planned},
-    )
-    return training
-
-
-@transaction.atomic
-def news_item_record(
-    *,
-    published_on: date,
-    association: Association,
-    channel: str,
-    title: str,
-    commune: Commune | None = None,
-    acting_user,
-) -> NewsItem:
-    """Record a news item about policy credit on one channel."""
-    values = rules.check_news_item(published_on=published_on, channel=channel, title=title)
-    item = NewsItem.objects.create(association=association, commune=commune, **values)
-    audit_record(
-        user=acting_user,
-        action="news.record",
-        obj=item,
-        data={"published_on": published_on, "channel": channel, "title": item.title},
-    )
-    return item
