@@ -37,40 +37,48 @@ def association_on(assignments: list[tuple[date, int, int]], day: date) -> int |
     return (in_force[-1] if in_force else assignments[0])[2]
 
 
-def transaction_days(month: Period) -> dict[int, date]:
-    """{commune id: its transaction day in the month}."""
-    year, number = month.start.year, month.start.month
-    return {pk: billing_day(year, number, day) for pk, day in Commune.objects.values_list("pk", "transaction_day")}
+def meeting_rows_of(months: list[Period]) -> dict[str, list[tuple[int, int, int | None, date, bool]]]:
+    """{month: [(group id, commune id, association id, transaction day, met on time)]} of
+    every group active on its commune's transaction day of each month, in four reads."""
+    if not months:
+        return {}
+    first, last = min(m.start for m in months), max(m.end for m in months)
+    communes = dict(Commune.objects.values_list("pk", "transaction_day"))
+    assignments = assignments_by_group()
+    held = set(
+        GroupMeeting.objects.filter(held_on__gte=first - timedelta(days=max(ON_TIME)), held_on__lte=last).values_list(
+            "group_id", "held_on"
+        )
+    )
+    groups = list(
+        SavingsGroup.objects.filter(founded_on__lte=last)
+        .exclude(dissolved_on__lte=first)
+        .values_list("pk", "commune_id", "founded_on", "dissolved_on")
+    )
+    found = {}
+    for month in months:
+        year, number = month.start.year, month.start.month
+        rows = []
+        for pk, commune_id, founded_on, dissolved_on in groups:
+            day = billing_day(year, number, communes[commune_id])
+            if founded_on > day or (dissolved_on is not None and dissolved_on <= day):
+                continue  # not active on the transaction day
+            on_time = any((pk, day - timedelta(days=n)) in held for n in ON_TIME)
+            rows.append((pk, commune_id, association_on(assignments[pk], day), day, on_time))
+        found[month.label] = rows
+    return found
 
 
 def meeting_rows(month: Period) -> list[tuple[int, int, int | None, date, bool]]:
-    """(group id, commune id, association id, transaction day, met on time) of every group
-    active on its commune's transaction day of the month."""
-    days = transaction_days(month)
-    assignments = assignments_by_group()
-    held = set(
-        GroupMeeting.objects.filter(
-            held_on__gte=month.start - timedelta(days=max(ON_TIME)), held_on__lte=month.end
-        ).values_list("group_id", "held_on")
-    )
-    rows = []
-    groups = SavingsGroup.objects.filter(founded_on__lte=month.end).exclude(dissolved_on__lte=month.start)
-    for pk, commune_id, founded_on, dissolved_on in groups.values_list(
-        "pk", "commune_id", "founded_on", "dissolved_on"
-    ):
-        day = days[commune_id]
-        if founded_on > day or (dissolved_on is not None and dissolved_on <= day):
-            continue  # not active on the transaction day
-        on_time = any((pk, day - timedelta(days=n)) in held for n in ON_TIME)
-        rows.append((pk, commune_id, association_on(assignments[pk], day), day, on_time))
-    return rows
+    """The rows of `meeting_rows_of` for one month."""
+    return meeting_rows_of([month])[month.label]
 
 
-def meeting_tally(month: Period) -> dict[tuple[int | None, int], list[int]]:
+def meeting_tally(rows) -> dict[tuple[int | None, int], list[int]]:
     """{(association id, commune id): [groups active on the transaction day, those that met
-    on time]} for the month."""
+    on time]} of a month's meeting rows."""
     tally: dict = defaultdict(lambda: [0, 0])
-    for _pk, commune_id, association_id, _day, on_time in meeting_rows(month):
+    for _pk, commune_id, association_id, _day, on_time in rows:
         counts = tally[(association_id, commune_id)]
         counts[0] += 1
         counts[1] += 1 if on_time else 0

@@ -18,9 +18,10 @@ from django.db.models import Count
 from groups.models import Association, Commune, NewsItem, SavingsGroup
 from reporting.indicators import Figures, figure_sets, ratio, total_of
 from reporting.periods import Period
+from reporting.store import current_periods, stored_sums
 
 from .grading import GOOD, WEAK
-from .meetings import assignments_by_group, association_on, meeting_tally
+from .meetings import assignments_by_group, association_on, meeting_rows_of, meeting_tally
 from .models import CommuneAssociationGrade, EmulationTarget, Every, GroupGrade
 
 DISTRICT, ASSOCIATION, COMMUNE_ASSOCIATION = "district", "association", "commune_association"
@@ -145,16 +146,25 @@ class Book:
         for unit in units:
             if unit.level == COMMUNE_ASSOCIATION:
                 self.communes_of[unit.association_id].add(unit.commune_id)
-        self.figures = {p.label: self._figures(p) for p in self.months + self.quarters}
+        self.figures = self._figures(self.months + self.quarters)
         self.group_grades = self._group_grades()
         self.unit_grades = self._unit_grades()
         self.press, self.broadcasts = self._news()
-        self.meetings = {m.label: meeting_tally(m) for m in self.months}
+        self.meetings = {label: meeting_tally(rows) for label, rows in meeting_rows_of(self.months).items()}
 
     @staticmethod
-    def _figures(period: Period) -> dict:
-        """{(commune id, association id): Figures} of the period at its last day."""
-        (figures,) = figure_sets([("commune", "association")], period.end, period)
+    def _figures(periods: list[Period]) -> dict:
+        """{period label: {(commune id, association id): Figures}} at each period's last
+        day: the stored periods in one statement, any other from the book."""
+        stored = current_periods([p.label for p in periods])
+        sums = stored_sums(list(stored.values()), ("commune", "association")) if stored else {}
+        figures = {}
+        for period in periods:
+            if period.label in stored:
+                rows = sums.get(stored[period.label], {})
+                figures[period.label] = {key: Figures(**values) for key, values in rows.items()}
+            else:
+                (figures[period.label],) = figure_sets([("commune", "association")], period.end, period)
         return figures
 
     def figures_of(self, unit: Unit, period: Period) -> Figures:

@@ -370,12 +370,16 @@ def current_periods(labels: list[str]) -> dict[str, int]:
     )
 
 
-def stored_sums(period_ids: list[int], by: str, *, association_id=None, commune_id=None) -> dict:
+def stored_sums(period_ids: list[int], by, *, association_id=None, commune_id=None) -> dict:
     """{period id: {key of `by` (None where none): {column: sum}}} over stored periods, in
-    one statement (what a series of months reads), within an association and commune."""
-    if by not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {by!r}; use one of {DIMENSIONS}")
-    table = "reporting_periodcube" if f"{by}_id" not in TOTAL_KEYS else "reporting_periodtotal"
+    one statement (what a series of months reads), within an association and commune.
+    `by`: a dimension, or a tuple of them (the keys are then tuples)."""
+    dims = (by,) if isinstance(by, str) else tuple(by)
+    for dim in dims:
+        if dim not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dim!r}; use one of {DIMENSIONS}")
+    keys = [f"{d}_id" for d in dims]
+    table = "reporting_periodtotal" if all(k in TOTAL_KEYS for k in keys) else "reporting_periodcube"
     columns = (*STOCK_COLUMNS, *PERIOD_COLUMNS)
     where = ["period_id IN (" + (", ".join(str(int(i)) for i in period_ids) or "NULL") + ")"]
     params = []
@@ -384,12 +388,14 @@ def stored_sums(period_ids: list[int], by: str, *, association_id=None, commune_
             where.append(f"{name} = %s")
             params.append(int(value))
     sql = (
-        f"SELECT period_id, {by}_id, " + ", ".join(f"SUM({c})" for c in columns) + f" FROM {table}"
-        f" WHERE {' AND '.join(where)} GROUP BY period_id, {by}_id"
+        f"SELECT period_id, {', '.join(keys)}, " + ", ".join(f"SUM({c})" for c in columns) + f" FROM {table}"
+        f" WHERE {' AND '.join(where)} GROUP BY period_id, {', '.join(keys)}"
     )
     result: dict = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for period_id, key, *sums in cursor.fetchall():
+        for period_id, *row in cursor.fetchall():
+            key = row[0] if len(dims) == 1 else tuple(row[: len(dims)])
+            sums = row[len(dims) :]
             result.setdefault(period_id, {})[key] = {c: int(v or 0) for c, v in zip(columns, sums, strict=True)}
     return result

@@ -206,9 +206,20 @@ TARGETS = {
     "api_series": lambda w: {"any": reverse("api_series") + "?from=2020-01&to=2020-03&by=commune"},
     "api_schema": lambda w: {"any": reverse("api_schema")},
     "api_docs": lambda w: {"any": reverse("api_docs")},
+    # the scorecard (tests/emulation checks its figures and what is behind its cells)
+    "scorecard": lambda w: {"any": reverse("scorecard") + "?year=2020"},
+    "scorecard_unit": lambda w: {
+        "own": reverse("scorecard_unit", args=["HND"]) + "?year=2020",
+        "other": reverse("scorecard_unit", args=["HPN"]) + "?year=2020",
+    },
+    "scorecard_cell": lambda w: {
+        "own": reverse("scorecard_cell", args=["QH-HND", "T2", "2020-03"]),
+        "other": reverse("scorecard_cell", args=["QH-HPN", "T2", "2020-03"]),
+    },
 }
-# Pages whose date is not the app's `?date=` (the API takes `as_of` and months).
-OWN_DATES = {"api_report", "api_series", "api_schema", "api_docs"}
+# Pages whose date is not the app's `?date=` (the API takes `as_of` and months; the
+# scorecard, a year and its periods: tests/emulation/test_scorecard_pages.py looks back).
+OWN_DATES = {"api_report", "api_series", "api_schema", "api_docs", "scorecard", "scorecard_unit", "scorecard_cell"}
 
 # What an HND officer must never see on any page: the HPN and direct borrowers' keys.
 FOREIGN = [

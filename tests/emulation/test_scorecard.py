@@ -20,30 +20,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from groups.models import GroupMeeting, NewsItem
-from reporting import store
 from tests.support.book import row_counts
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = "2020-03-31"
-
-
-@pytest.fixture
-def card_book(book, hnd):
-    for group, day in ((book.g1, date(2020, 3, 17)), (book.g2, date(2020, 3, 15)), (book.g3, date(2020, 3, 22))):
-        GroupMeeting.objects.create(group=group, held_on=day)
-    for day in (date(2020, 1, 15), date(2020, 2, 15)):
-        NewsItem.objects.create(published_on=day, association=hnd, channel="tv", title="Tín dụng chính sách")
-    NewsItem.objects.create(
-        published_on=date(2020, 3, 1),
-        association=hnd,
-        commune=book.quan_hau,
-        channel="commune_loudspeaker",
-        title="Loa",
-    )
-    store.build_all()
-    return book
 
 
 def card(*args):
