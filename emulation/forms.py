@@ -212,6 +212,22 @@ class SignedAmountField(_NumberField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+class _DeskForm(BankForm):
+    """A BankForm whose fields in error carry Bootstrap's `is-invalid`."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self._errors or {}:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                css = widget.attrs.get("class", "")
+                if "is-invalid" not in css.split():
+                    widget.attrs["class"] = f"{css} is-invalid".strip()
+
+    def has_field_errors(self) -> bool:
+        return any(name in self.fields for name in self.errors)
+
+
 def _styled(field: forms.Field) -> forms.Field:
     """A field added after BankForm styled the declared ones."""
     field.widget.attrs.setdefault("class", "form-control")
@@ -219,7 +235,7 @@ def _styled(field: forms.Field) -> forms.Field:
 
 
 # -- a target's edit -------------------------------------------------------------------------
-class TargetForm(BankForm):
+class TargetForm(_DeskForm):
     title = forms.CharField(label="Tên chỉ tiêu", max_length=services.TITLE_MAX)
     levels = forms.MultipleChoiceField(
         label="Cấp áp dụng",
@@ -249,7 +265,7 @@ class TargetForm(BankForm):
                     label="Ngưỡng thu lãi tồn đọng (%)",
                     initial=target.recovery_threshold,
                     required=False,
-                    help_text="Phần lãi tồn đọng đầu kỳ phải thu thêm được.",
+                    help_text="Phần lãi tồn đọng đầu kỳ phải thu thêm được; để trống nếu không xét.",
                 )
             )
         self.fields["levels"].choices = [(level, services.LEVELS[level]) for level in services.target_levels(code)]
@@ -271,7 +287,7 @@ def _first_of_month():
     return timezone.localdate().replace(day=1)
 
 
-class GradingRulesForm(BankForm):
+class GradingRulesForm(_DeskForm):
     """New rules of one kind, from a day on, typed over `base` (the rules in force): each
     step's bound and points, the points with no figure and otherwise, the bands' least
     points (group rules), or the three conditions (commune association rules)."""

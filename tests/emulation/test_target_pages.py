@@ -246,7 +246,10 @@ def test_refused_rules_show_why_on_their_field_and_write_nothing(client, manager
     assert (
         "Ngưỡng mức 2 của tiêu chí “Tỷ lệ nợ quá hạn cuối tháng” phải là tỷ lệ từ 0 đến 1 (từ 0 % đến 100 %)." in text
     )
-    assert 'name="band-1" value="90"' in response.content.decode()  # what was typed stays
+    assert "Quy tắc chưa được ghi: sửa các ô báo lỗi màu đỏ bên dưới." in text
+    html = response.content.decode()
+    assert 'name="band-1" value="90"' in html  # what was typed stays, marked
+    assert re.search(r'name="band-1" value="90"[^>]*class="form-control is-invalid"', html)
     assert written() == before
     unchanged = client.post(url, {**typed(client.get(url)), "effective_on": "15/03/2020"})
     assert "Quy tắc này giống hệt quy tắc đang áp dụng từ 01/01/2000; không có gì để ghi." in text_of(unchanged)
