@@ -7,7 +7,7 @@ forms offer only the units the scope may record for. Each form makes one service
 """
 
 from django.contrib import messages
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +65,7 @@ def _training_totals(rows) -> dict:
 def training_list(request):
     form, rows = _filtered(request, request.scope.trainings(), "held_on")
     by_association = (
-        rows.order_by("association__position")
+        rows.order_by(F("association__position").asc(nulls_last=True))
         .values("association__position", "association__name")
         .annotate(
             courses=Count("id"),
