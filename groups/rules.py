@@ -227,17 +227,19 @@ class MeetingTiming(NamedTuple):
     days_before: int
     on_time: bool
 
-    def describe(self) -> str:
-        """'đúng lịch: 4 ngày trước ngày giao dịch 20/03/2020', or why it is not."""
+    def where(self) -> str:
+        """'4 ngày trước ngày giao dịch 20/03/2020'."""
         day = vn_date(self.transaction_day)
         if self.days_before == 0:
-            where = f"họp đúng ngày giao dịch {day}"
-        else:
-            where = f"{self.days_before} ngày trước ngày giao dịch {day}"
+            return f"họp đúng ngày giao dịch {day}"
+        return f"{self.days_before} ngày trước ngày giao dịch {day}"
+
+    def describe(self) -> str:
+        """'đúng lịch: 4 ngày trước ngày giao dịch 20/03/2020', or why it is not."""
         if self.on_time:
-            return f"đúng lịch: {where}"
+            return f"đúng lịch: {self.where()}"
         low, high = MEETING_DAYS_BEFORE
-        return f"không đúng lịch: {where}, cần họp trước {low} đến {high} ngày"
+        return f"không đúng lịch: {self.where()}, cần họp trước {low} đến {high} ngày"
 
 
 def meeting_window(transaction_day: date) -> tuple[date, date]:

@@ -67,11 +67,12 @@ def test_the_groups_meetings_each_marked(book, as_user, staff):
 def test_the_forms_hint_for_the_typed_day(book, as_user):
     client = as_user("staff")
     url = "/groups/QH-01/meetings/timing/"
-    assert text_of(client.get(url, {"held_on": "15/03/2020"})) == (
-        "Đúng lịch đúng lịch: 5 ngày trước ngày giao dịch 20/03/2020."
-    )
+    assert text_of(client.get(url, {"held_on": "15/03/2020"})) == "Đúng lịch 5 ngày trước ngày giao dịch 20/03/2020."
     assert text_of(client.get(url, {"held_on": "14/03/2020"})) == (
-        "Không đúng lịch không đúng lịch: 6 ngày trước ngày giao dịch 20/03/2020, cần họp trước 3 đến 5 ngày."
+        "Không đúng lịch 6 ngày trước ngày giao dịch 20/03/2020; tổ cần họp trước ngày giao dịch 3 đến 5 ngày."
+    )
+    assert text_of(client.get(url, {"held_on": "21/03/2020"})) == (
+        "Không đúng lịch 30 ngày trước ngày giao dịch 20/04/2020; tổ cần họp trước ngày giao dịch 3 đến 5 ngày."
     )
     assert text_of(client.get(url, {"held_on": "32/03/2020"})) == (
         "Nhập ngày họp dạng dd/mm/yyyy để xem có đúng lịch không."
@@ -81,7 +82,7 @@ def test_the_forms_hint_for_the_typed_day(book, as_user):
     page = client.get(NEW).content.decode()
     assert f'hx-get="{url}"' in page and 'hx-target="#meeting-timing"' in page
     response = client.post(NEW, {"held_on": "18/03/2020", "attendees": "-1"})
-    assert "không đúng lịch: 2 ngày trước ngày giao dịch 20/03/2020" in text_of(response)
+    assert "Không đúng lịch 2 ngày trước ngày giao dịch 20/03/2020" in text_of(response)
 
 
 def test_correcting_a_meeting(book, as_user, staff):
