@@ -11,6 +11,7 @@ urlpatterns = [
     path("groups/new/", views.group_create, name="group_create"),
     path("groups/<key:code>/transfer/", views.group_transfer, name="group_transfer"),
     # Group meetings: on time when held 3 to 5 days before the commune's transaction day.
+    path("meetings/", views.meeting_overview, name="meeting_overview"),
     path("groups/<key:code>/meetings/", views.group_meetings, name="group_meetings"),
     path("groups/<key:code>/meetings/new/", views.meeting_record, name="meeting_record"),
     path("groups/<key:code>/meetings/timing/", views.meeting_timing_hint, name="meeting_timing"),

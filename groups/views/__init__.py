@@ -1,7 +1,7 @@
 """The organization's pages (`organization`), and the outreach recorded by the associations:
 group meetings (`meetings`), trainings, news items and commune broadcasts (`outreach`)."""
 
-from .meetings import group_meetings, meeting_record, meeting_timing_hint, meeting_update
+from .meetings import group_meetings, meeting_overview, meeting_record, meeting_timing_hint, meeting_update
 from .organization import group_create, group_transfer, member_move, member_register
 from .outreach import (
     broadcast_list,
@@ -22,6 +22,7 @@ __all__ = [
     "group_create",
     "group_meetings",
     "group_transfer",
+    "meeting_overview",
     "meeting_record",
     "meeting_timing_hint",
     "meeting_update",

@@ -1,9 +1,13 @@
-"""Group meetings: record one, correct one, a group's list, and the form's on-time hint.
+"""Group meetings: a month's groups and whether they met on time, record one, correct
+one, a group's list, and the form's on-time hint.
 
 A meeting is on time ("đúng lịch") when held 3 to 5 days before the transaction day it
 serves (`rules.meeting_timing`). Groups are looked up through `request.scope`: an officer
 records the meetings of the groups their association manages today, and nothing else.
 """
+
+import re
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,13 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from vbsp_district.core.forms import VNDateField, call_service
+from vbsp_district.core.forms import VNDateField, as_of_from, call_service
 from vbsp_district.core.money import vn_date
+from vbsp_district.core.months import day_in_month, month_add, month_end
 
 from .. import services
 from ..forms import MeetingRecordForm
+from ..models import GroupMeeting
 from ..rules import meeting_timing, meeting_window, transaction_day_serving
+from ..selectors import groups_active_on_transaction_day, groups_meeting_on_time
 from ._pages import page_of, reader_required, recorder_required
+
+MONTH = re.compile(r"^(0?[1-9]|1[0-2])/([0-9]{4})$")
 
 
 def _group(request, code):
@@ -114,3 +123,60 @@ def meeting_timing_hint(request, code):
     raw = request.GET.get("held_on", "").strip()
     context = {"timing": _timing_of(group, raw) if raw else None, "typed": raw}
     return render(request, "groups/_meeting_timing.html", context)
+
+
+def _month_asked(request) -> tuple[int, int]:
+    """`?month=mm/yyyy`, or this month."""
+    if (match := MONTH.match(request.GET.get("month", "").strip())) and 1900 <= int(match[2]) <= 2999:
+        return int(match[2]), int(match[1])
+    today = timezone.localdate()
+    return today.year, today.month
+
+
+@reader_required
+def meeting_overview(request):
+    """The groups active on their commune's transaction day of a month and the meetings that
+    served that day: target T7, group by group. The groups are the user's at the month's
+    end (at `?date=` when given, as on every page), of one commune when asked; a group's
+    pages are linked if the user sees it today."""
+    year, month = _month_asked(request)
+    start, end = date(year, month, 1), month_end(year, month)
+    visible = request.scope.groups(on=as_of_from(request, default=end) if request.GET.get("date") else end)
+    commune = request.scope.communes().filter(code=request.GET.get("commune", "").strip()).first()
+    if commune is not None:
+        visible = visible.filter(commune=commune)
+    ids = visible.values("pk")
+    active = groups_active_on_transaction_day(start, end, groups=ids)
+    on_time = groups_meeting_on_time(start, end, groups=ids)
+    groups = visible.filter(pk__in=active).select_related("commune").order_by("commune__code", "code")
+    page, query = page_of(request, groups)
+    shown = {g.pk: g for g in page}
+    today = set(request.scope.groups().filter(pk__in=list(shown)).values_list("pk", flat=True)) if shown else set()
+    days = {pk: day_in_month(year, month, g.commune.transaction_day) for pk, g in shown.items()}
+    served: dict[int, list] = {pk: [] for pk in shown}
+    if days:
+        # Those serving this month's day were held after last month's (28 days or more before).
+        held = GroupMeeting.objects.filter(
+            group_id__in=list(days),
+            held_on__gt=min(days.values()) - timedelta(days=31),
+            held_on__lte=max(days.values()),
+        ).order_by("held_on")
+        for meeting in held:
+            timing = meeting_timing(shown[meeting.group_id], meeting.held_on)
+            if timing.transaction_day == days[meeting.group_id]:
+                served[meeting.group_id].append((meeting, timing))
+    previous, following = month_add(year, month, -1), month_add(year, month, 1)
+    context = {
+        "month": f"{month:02d}/{year}",
+        "previous": f"{previous[1]:02d}/{previous[0]}",
+        "following": f"{following[1]:02d}/{following[0]}",
+        "communes": request.scope.communes().order_by("code"),
+        "commune": commune,
+        "page": page,
+        "query": query,
+        "rows": [(g, days[g.pk], served[g.pk], g.pk in on_time, g.pk in today) for g in page],
+        "active": len(active),
+        "on_time": len(on_time),
+        "share": len(on_time) / len(active) if active else None,
+    }
+    return render(request, "groups/meeting_overview.html", context)

@@ -147,6 +147,7 @@ TARGETS = {
         "other": reverse("meeting_record", args=["VN-01"]),
     },
     # outreach: group meetings, trainings, news items, commune broadcasts
+    "meeting_overview": lambda w: {"any": reverse("meeting_overview") + "?month=03/2020"},
     "group_meetings": lambda w: {
         "own": reverse("group_meetings", args=["QH-01"]),
         "other": reverse("group_meetings", args=["VN-01"]),

@@ -5,6 +5,7 @@ association's groups' meetings and no others."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from groups.models import GroupMeeting
 from groups.services import meeting_record
@@ -158,3 +159,101 @@ def test_meeting_pages_query_counts(book, as_user, staff, django_assert_max_num_
                 assert client.get(url).status_code == 200
             counts.append(len(captured))
     assert counts[:3] == counts[3:], counts
+
+
+# -- a month's groups ------------------------------------------------------------------------------
+@pytest.fixture
+def march(book, staff):
+    """QH-01 met 4 days before 20/03, QH-02 1 day before; VN-01 5 days before 28/03 (and
+    on 26/02, for February's day)."""
+    for group, day in (
+        (book.g1, date(2020, 3, 16)),
+        (book.g2, date(2020, 3, 19)),
+        (book.g3, date(2020, 2, 26)),
+        (book.g3, date(2020, 3, 23)),
+    ):
+        meeting_record(group=group, held_on=day, attendees=15, acting_user=staff)
+    return book
+
+
+@pytest.mark.parametrize(
+    "role, summary, rows",
+    [
+        (
+            "staff",
+            "2 trong 3 tổ họp đúng lịch (66,67 %).",
+            [
+                "QH-01 Tổ thôn Quán Hàu Quán Hàu 20/03/2020 16/03/2020 (4 ngày trước) Đúng lịch Ghi buổi họp",
+                "QH-02 Tổ thôn Tân Mỹ Quán Hàu 20/03/2020 19/03/2020 (1 ngày trước) Không đúng lịch Ghi buổi họp",
+                "VN-01 Tổ thôn Vạn Ninh Vạn Ninh 28/03/2020 23/03/2020 (5 ngày trước) Đúng lịch Ghi buổi họp",
+            ],
+        ),
+        ("officer_hnd", "1 trong 1 tổ họp đúng lịch (100,00 %).", ["QH-01 Tổ thôn Quán Hàu"]),
+        ("officer_hpn", "1 trong 2 tổ họp đúng lịch (50,00 %).", ["QH-02 Tổ thôn Tân Mỹ", "VN-01 Tổ thôn Vạn Ninh"]),
+        ("commune_officer", "1 trong 1 tổ họp đúng lịch (100,00 %).", ["VN-01 Tổ thôn Vạn Ninh"]),
+    ],
+)
+def test_a_months_groups_and_their_meetings(march, as_user, role, summary, rows):
+    text = text_of(as_user(role).get("/meetings/?month=03/2020"))
+    assert "Họp tổ tháng 03/2020" in text and summary in text
+    for row in rows:
+        assert row in text, row
+    shown = [code for code in ("QH-01", "QH-02", "VN-01") if f"{code} Tổ thôn" in text]
+    assert shown == [row.split()[0] for row in rows]
+
+
+def test_a_months_groups_filtered_and_stepped(march, as_user):
+    client = as_user("staff")
+    text = text_of(client.get("/meetings/?month=3/2020&commune=QH"))
+    assert "1 trong 2 tổ họp đúng lịch (50,00 %)." in text and "VN-01" not in text
+    html = client.get("/meetings/?month=03/2020&commune=QH").content.decode()
+    assert 'href="?month=02/2020&amp;commune=QH"' in html and 'href="?month=04/2020&amp;commune=QH"' in html
+    text = text_of(client.get("/meetings/?month=02/2020"))
+    assert "VN-01 Tổ thôn Vạn Ninh Vạn Ninh 28/02/2020 26/02/2020 (2 ngày trước) Không đúng lịch" in text
+    assert "QH-01 Tổ thôn Quán Hàu Quán Hàu 20/02/2020 Chưa ghi Không đúng lịch" in text
+    # a month that is not one shows this month's
+    assert client.get("/meetings/?month=13/2020").context["month"] == timezone.localdate().strftime("%m/%Y")
+    # a group founded after the month's transaction day is not listed
+    assert "không có tổ nào" in text_of(client.get("/meetings/?month=12/2014")).lower()
+
+
+def test_a_months_groups_query_counts(march, book, as_user, staff, django_assert_max_num_queries):
+    from groups.services import group_create
+
+    client = as_user("officer_hpn")
+    counts = []
+    for n in range(2):
+        with django_assert_max_num_queries(12) as captured:
+            assert client.get("/meetings/?month=03/2020").status_code == 200
+        counts.append(len(captured))
+        for i in range(30 * (1 - n)):
+            group = group_create(
+                code=f"VN-{i + 10}",
+                name=f"Tổ {i}",
+                commune=book.van_ninh,
+                association=book.g3.assignments.get().association,
+                founded_on=date(2015, 1, 1),
+                acting_user=staff,
+            )
+            meeting_record(group=group, held_on=date(2020, 3, 24), acting_user=staff)
+    assert counts[0] == counts[1], counts
+    assert "31 trong 32 tổ họp đúng lịch" in text_of(client.get("/meetings/?month=03/2020"))
+
+
+def test_a_months_groups_are_those_managed_then(march, as_user, staff, hnd):
+    """QH-02 passes from HPN to HND on 01/07/2020: March is HPN's, as T7 counts it; the
+    pages to record its meetings are HND's, who manage it today."""
+    from groups.services import group_transfer
+
+    group_transfer(group=march.g2, association=hnd, effective_on=date(2020, 7, 1), acting_user=staff)
+    text = text_of(as_user("officer_hnd").get("/meetings/?month=03/2020"))
+    assert "QH-02" not in text and "1 trong 1 tổ" in text
+    text = text_of(as_user("officer_hnd").get("/meetings/?month=07/2020"))
+    assert "QH-02 Tổ thôn Tân Mỹ Quán Hàu 20/07/2020 Chưa ghi Không đúng lịch Ghi buổi họp" in text
+    response = as_user("officer_hpn").get("/meetings/?month=03/2020")
+    assert "QH-02 Tổ thôn Tân Mỹ Quán Hàu 20/03/2020 19/03/2020 (1 ngày trước) Không đúng lịch" in text_of(response)
+    html = response.content.decode()
+    assert "/groups/QH-02/" not in html and "/groups/VN-01/meetings/new/" in html
+    # asked at a day, as every page is: the groups managed that day
+    text = text_of(as_user("officer_hpn").get("/meetings/?month=03/2020&date=31/12/2020"))
+    assert "QH-02" not in text and "VN-01" in text
