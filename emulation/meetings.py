@@ -1,20 +1,18 @@
 """Target T7: the groups that met 3 to 5 days before their commune's transaction day.
 
 The transaction day of a month is the commune's, clipped to the month's last day (DESIGN
-§4, `billing_day`); a group counts when it is active that day, under the association
-managing it that day, and meets the target when a meeting of it is recorded on the
-transaction day − 5, − 4 or − 3.
+§4); a group counts when it is active that day, under the association managing it that
+day, and meets the target when a meeting of it is recorded on the transaction day − 5,
+− 4 or − 3 (the rule lives in `groups.rules`; its selectors answer a month at once).
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
-from groups.models import Commune, GroupAssignment, GroupMeeting, SavingsGroup
+from groups.models import Commune, GroupAssignment, SavingsGroup
+from groups.selectors import groups_active_on_transaction_day, groups_meeting_on_time
 from lending.engine import billing_day
 from reporting.periods import Period
-
-# days before the transaction day on which the group's meeting is on time
-ON_TIME = (3, 4, 5)
 
 
 def assignments_by_group() -> dict[int, list[tuple[date, int, int]]]:
@@ -39,32 +37,22 @@ def association_on(assignments: list[tuple[date, int, int]], day: date) -> int |
 
 def meeting_rows_of(months: list[Period]) -> dict[str, list[tuple[int, int, int | None, date, bool]]]:
     """{month: [(group id, commune id, association id, transaction day, met on time)]} of
-    every group active on its commune's transaction day of each month, in four reads."""
+    every group active on its commune's transaction day of each month; the rule is the
+    groups app's (`groups.rules.meeting_timing`, asked month by month in two queries)."""
     if not months:
         return {}
-    first, last = min(m.start for m in months), max(m.end for m in months)
     communes = dict(Commune.objects.values_list("pk", "transaction_day"))
+    commune_of = dict(SavingsGroup.objects.values_list("pk", "commune_id"))
     assignments = assignments_by_group()
-    held = set(
-        GroupMeeting.objects.filter(held_on__gte=first - timedelta(days=max(ON_TIME)), held_on__lte=last).values_list(
-            "group_id", "held_on"
-        )
-    )
-    groups = list(
-        SavingsGroup.objects.filter(founded_on__lte=last)
-        .exclude(dissolved_on__lte=first)
-        .values_list("pk", "commune_id", "founded_on", "dissolved_on")
-    )
     found = {}
     for month in months:
-        year, number = month.start.year, month.start.month
+        active = groups_active_on_transaction_day(month.start, month.end)
+        on_time = groups_meeting_on_time(month.start, month.end)
         rows = []
-        for pk, commune_id, founded_on, dissolved_on in groups:
-            day = billing_day(year, number, communes[commune_id])
-            if founded_on > day or (dissolved_on is not None and dissolved_on <= day):
-                continue  # not active on the transaction day
-            on_time = any((pk, day - timedelta(days=n)) in held for n in ON_TIME)
-            rows.append((pk, commune_id, association_on(assignments[pk], day), day, on_time))
+        for pk in sorted(active):
+            commune_id = commune_of[pk]
+            day = billing_day(month.start.year, month.start.month, communes[commune_id])
+            rows.append((pk, commune_id, association_on(assignments[pk], day), day, pk in on_time))
         found[month.label] = rows
     return found
 

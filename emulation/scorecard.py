@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.db.models import Count
 
 from groups.models import Association, Commune, NewsItem, SavingsGroup
-from reporting.indicators import Figures, figure_sets, ratio, total_of
+from reporting.indicators import ZERO, Figures, figure_sets, ratio, total_of
 from reporting.periods import Period
 from reporting.store import current_periods, stored_sums
 
@@ -146,7 +146,7 @@ class Book:
         for unit in units:
             if unit.level == COMMUNE_ASSOCIATION:
                 self.communes_of[unit.association_id].add(unit.commune_id)
-        self.figures = self._figures(self.months + self.quarters)
+        self.figures = {label: self._by_unit(f) for label, f in self._figures(self.months + self.quarters).items()}
         self.group_grades = self._group_grades()
         self.unit_grades = self._unit_grades()
         self.press, self.broadcasts = self._news()
@@ -167,8 +167,27 @@ class Book:
                 (figures[period.label],) = figure_sets([("commune", "association")], period.end, period)
         return figures
 
+    @staticmethod
+    def _by_unit(figures: dict) -> dict:
+        """{None: the district's, association id: its, (commune, association): its} Figures
+        of one period, each summed once."""
+        parts: dict = defaultdict(list)
+        for (commune_id, association_id), f in figures.items():
+            if association_id is None:
+                continue  # direct loans and savings outside groups belong to no unit
+            parts[None].append(f)
+            parts[association_id].append(f)
+            parts[(commune_id, association_id)].append(f)
+        return {key: total_of(values) for key, values in parts.items()}
+
     def figures_of(self, unit: Unit, period: Period) -> Figures:
-        return total_of(f for (c, a), f in self.figures[period.label].items() if unit.covers(a, c))
+        if unit.level == DISTRICT:
+            key = None
+        elif unit.level == ASSOCIATION:
+            key = unit.association_id
+        else:
+            key = (unit.commune_id, unit.association_id)
+        return self.figures[period.label].get(key, ZERO)
 
     def _group_grades(self) -> dict:
         """{month: {(association id, commune id): (groups graded, Tốt or Khá, Yếu)}}."""

@@ -15,6 +15,7 @@ from groups.models import Training
 from reporting import store
 from reporting.indicators import district_figures
 from reporting.periods import Period
+from tests.support.scorecard import assert_scorecard_agrees_with_district_report
 
 # The demo district's rolled-back rows are reclaimed before the next module
 # (tests/support/fixtures.py).
@@ -106,3 +107,6 @@ def test_demo_district_reproduces_the_article(settings):
                 assert district_figures(period.end, period, by_group=True) == live, period.label
             assert any("reporting_periodcube" in q["sql"] for q in queries)
             assert not any("lending_loantransaction" in q["sql"] for q in queries)
+
+    # The 2020 scorecard's figure targets are the report's figures, unit by unit.
+    assert assert_scorecard_agrees_with_district_report(2020, date(2020, 12, 31)) == 5 * (3 * 12 + 4)

@@ -81,3 +81,30 @@ def test_the_check_finds_a_grade_that_differs(book):
     assert "2020-03: xếp loại tổ khác kết quả chấm lại" in out.getvalue()
     call_command("rebuild_figures", stdout=StringIO())
     assert points("2020-03", book.g2)[2] == "Yếu"
+
+
+def test_a_broadcast_recorded_or_moved_grades_its_quarter_again(book, staff, hnd):
+    """Q1 2020, Quán Hàu's HND (Khá: its group Khá, nothing overdue, no broadcast) hears a
+    broadcast on 15/03: all three conditions, Tốt. Moved to 05/04, Q1 is Khá again and Q2
+    counts it."""
+    from groups.services import news_item_record, news_item_update
+
+    store.build_all()
+
+    def quarter(label):
+        return CommuneAssociationGrade.objects.get(quarter=label, commune=book.quan_hau, association=hnd).grade
+
+    item = news_item_record(
+        published_on=date(2020, 3, 15), association=hnd, commune=book.quan_hau,
+        channel="commune_loudspeaker", title="Loa xã", acting_user=staff,
+    )  # fmt: skip
+    assert quarter("2020Q1") == "Tốt"
+    assert store.differences({"2020Q1", "2020Q2"}) == []
+    news_item_update(
+        item=item, published_on=date(2020, 4, 5), association=hnd, commune=book.quan_hau,
+        channel="commune_loudspeaker", title="Loa xã", acting_user=staff,
+    )  # fmt: skip
+    assert quarter("2020Q1") == "Khá"
+    broadcasts = CommuneAssociationGrade.objects.get(quarter="2020Q2", commune=book.quan_hau, association=hnd)
+    assert broadcasts.conditions[2] == {"code": "broadcasts", "value": 1, "met": True}
+    assert store.differences({"2020Q1", "2020Q2"}) == []

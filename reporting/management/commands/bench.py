@@ -28,6 +28,7 @@ from django.utils import timezone
 
 AS_OF = date(2019, 12, 31)
 PERIOD = "2019Q4"
+SCORECARD_YEAR = 2020  # the year of the pledge, the demo's last
 REPAYMENT = 100_000  # đồng, on each benchmarked loan
 
 # The floor: the one figure everything else is built around, computed as plainly as SQL
@@ -335,6 +336,7 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 monthly_series(months, "association", today=timezone.localdate(), association_id=association)
                 series[association] = (time.perf_counter() - started, len(queries))
+        scorecard = self.measure_scorecard()
         last_month = store.ended_periods()[-1]
         recent = self.backdated_repayment(last_month.start + (last_month.end - last_month.start) // 2)
         far = self.backdated_repayment(date(AS_OF.year, 6, 28))
@@ -346,6 +348,7 @@ class Command(BaseCommand):
             "series_24_s": series[None][0],
             "series_24_queries": series[None][1],
             "series_24_association_s": max(elapsed for key, (elapsed, _) in series.items() if key is not None),
+            **scorecard,
             "backdated_s": recent[0],
             "backdated_periods": recent[1],
             "backdated_far_s": far[0],
@@ -353,6 +356,25 @@ class Command(BaseCommand):
             # the periods each posting brought up to date, against the ledger: the recent
             # one's, and the first and last month, quarter and year of the far one's
             "store_check_clean": store.differences(recent[2] | far[2]) == [],
+        }
+
+    def measure_scorecard(self) -> dict:
+        """The year's emulation scorecard (every target, unit and period) from the stored
+        figures and grades, as `manage.py scorecard --format json` computes it (the command
+        by name: the reporting app does not import the emulation app)."""
+        from io import StringIO
+
+        arguments = ["scorecard", "--year", str(SCORECARD_YEAR), "--format", "json"]
+        call_command(*arguments, stdout=StringIO())  # warm: the first read of the store's pages
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            out = StringIO()
+            call_command(*arguments, stdout=out)
+            elapsed = time.perf_counter() - started
+        return {
+            "scorecard_s": elapsed,
+            "scorecard_queries": len(queries),
+            "scorecard_units": len(json.loads(out.getvalue())["units"]),
         }
 
     def associations(self) -> list[int]:
@@ -613,6 +635,9 @@ ROWS = [
     ("Chuỗi 24 tháng của huyện, từ số liệu đã lưu", lambda r: r["series_24_s"], _seconds, True),
     ("  số truy vấn", lambda r: r["series_24_queries"], _count, False),
     ("Chuỗi 24 tháng của một hội (chậm nhất)", lambda r: r["series_24_association_s"], _seconds, True),
+    (f"Bảng chỉ tiêu thi đua năm {SCORECARD_YEAR} (scorecard)", lambda r: r["scorecard_s"], _seconds, True),
+    ("  số đơn vị", lambda r: r["scorecard_units"], _count, False),
+    ("  số truy vấn", lambda r: r["scorecard_queries"], _count, False),
     ("Thu nợ lùi ngày về tháng trước, cả lãi và số liệu đã lưu", lambda r: r["backdated_s"], _seconds, True),
     ("  số kỳ đã lưu được cập nhật", lambda r: r["backdated_periods"], _count, False),
     (f"Thu nợ lùi ngày về 28/06/{AS_OF.year}", lambda r: r["backdated_far_s"], _seconds, True),

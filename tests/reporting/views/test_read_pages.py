@@ -441,7 +441,7 @@ PINNED = {
     "/": 8,
     "/communes/": 7,
     "/communes/QH/": 8,
-    "/groups/QH-01/": 11,
+    "/groups/QH-01/": 12,  # with its grades (emulation)
     "/members/044000000001/": 10,
     "/loans/HND-1/": 14,
     "/search/?q=Nguyễn": 8,
