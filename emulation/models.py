@@ -2,8 +2,8 @@
 
 A target's rule (what value a unit has in a period, and how it is compared) is the code's,
 by the target's code; its threshold, title, period and the unit levels it applies to are
-data (the unit levels: "district", "association", "commune_association"). The manager's
-edits, with their history and audit events, come with the scorecard pages.
+data (the unit levels: "district", "association", "commune_association"). A manager's
+edit keeps its history (`EmulationTargetRevision`) and an audit event (emulation/services.py).
 """
 
 from django.conf import settings

@@ -38,6 +38,7 @@ def group_grades(context, group):
     """A group's monthly grades (the two years to the page's date) and, for the month chosen with
     `?month=YYYY-MM` (else the latest), each criterion's figure and points. An officer
     sees only the months their association managed the group."""
+    from ..forms import band_rows
     from ..models import GroupGrade
 
     scope = context["scope"]
@@ -62,4 +63,8 @@ def group_grades(context, group):
                     "most": rule.get("points"),
                 }
             )
-    return {"grades": grades, "chosen": chosen, "rows": rows, "group": group, "as_of": as_of}
+    bands = band_rows(chosen.rules.rules) if chosen is not None else []
+    colours = {"Tốt": "success", "Khá": "primary", "Trung bình": "warning", "Yếu": "danger"}
+    for g in grades:
+        g.colour = colours.get(g.grade, "secondary")
+    return {"grades": grades, "chosen": chosen, "rows": rows, "group": group, "as_of": as_of, "bands": bands}

@@ -87,7 +87,7 @@ def _cells(target, unit, result, year) -> list[dict | None]:
         month = int(label[5:7]) if target.every == Every.MONTH else 3 * int(label[-1])
         cell = {"met": entry["met"], "text": shown(target, unit, entry["value"])}
         if entry.get("arrears_recovery") is not None:
-            cell["text"] += f" · tồn đọng {percent(entry['arrears_recovery'], 2)}"
+            cell["extra"] = f"tồn đọng {percent(entry['arrears_recovery'], 2)}"
         if entry["met"] is False:
             cell["url"] = reverse("scorecard_cell", args=[unit.code or DISTRICT, target.code, label])
         cells[month - 1] = cell
