@@ -168,6 +168,7 @@ class Command(BaseCommand):
         results = {}
         out_dir = Path(settings.BASE_DIR) / "bench-results"
         out_dir.mkdir(exist_ok=True)
+        partial = out_dir / f"bench-{vendor}-partial.json"
         for scale in scales:
             url, label = self.bench_database(scale)
             self.say(f"Quy mô {scale}: {label}")
@@ -181,15 +182,20 @@ class Command(BaseCommand):
             else:
                 load = {"load_s": None, "peak_mb": None}
                 self.say("  dùng lại dữ liệu đã nạp")
+            # what is measured is kept as it comes: a run stopped midway loses nothing
+            results[scale] = load | {"report_runs": [], "floor_runs": [], "load_averages": []}
+
+            def keep(step_results, scale=scale):
+                results[scale] |= step_results
+                partial.write_text(json.dumps({"vendor": vendor, "results": results}, indent=2), encoding="utf-8")
+
+            keep({})
             self.say("  đo cập nhật kỳ tính lãi, thu nợ...")
-            measured = self.child_step(url, "measure", ["--repayments", str(repayments)])
+            keep(self.child_step(url, "measure", ["--repayments", str(repayments)]))
             self.say("  tính và lưu số liệu các kỳ đã kết thúc (rebuild_figures)...")
-            stored = self.child_step(url, "store", [])
+            keep(self.child_step(url, "store", []))
             self.say(f"  đo các trang với {clients} người dùng đồng thời...")
-            browsed = self.child_step(url, "browse", ["--clients", str(clients), "--rounds", str(rounds)])
-            results[scale] = (
-                load | measured | stored | browsed | {"report_runs": [], "floor_runs": [], "load_averages": []}
-            )
+            keep(self.child_step(url, "browse", ["--clients", str(clients), "--rounds", str(rounds)]))
         # The report and the floor are timed in rounds that alternate the scales, so that
         # both scales see the same machine: on a shared one the load drifts by the minute.
         self.say(f"Đo báo cáo và mức sàn: {runs} lượt xen kẽ các quy mô...")
