@@ -149,13 +149,13 @@ def _behind(unit, target, period, year):
     if code == "T8":
         return "interest", drilldown.uncollected_interest(unit, period)
     if code == "T9":
-        return "news", drilldown.news_counted(unit, period, broadcasts=False)
-    items = drilldown.news_counted(unit, period, broadcasts=True)
+        return "news", {"news": drilldown.news_counted(unit, period, broadcasts=False), "silent": []}
+    news = drilldown.news_counted(unit, period, broadcasts=True)
     silent = []
     if unit.level != COMMUNE_ASSOCIATION:
         book = Book(year, period.end, units(year))
         silent = drilldown.silent_commune_associations(unit, period, book.commune_units(unit))
-    return "news", {"items": items, "silent": silent}
+    return "news", {"news": news, "silent": silent}
 
 
 @reader_required

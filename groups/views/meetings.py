@@ -39,7 +39,9 @@ def _timing_of(group, raw):
         day = VNDateField(required=False).clean(raw)
     except ValidationError:
         return None
-    return meeting_timing(group, day) if day else None
+    if day is None or day.year >= 9999:
+        return None  # no day, or one whose next transaction day is beyond the calendar
+    return meeting_timing(group, day)
 
 
 def _next_transaction_day(group) -> dict:

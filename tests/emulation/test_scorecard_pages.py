@@ -117,3 +117,11 @@ def test_each_period_shows_the_association_that_managed_the_group_then(card_book
     # the group's page: HND's officer sees the months HND graded it, never HPN's
     content = client.get(reverse("group_detail", args=["QH-02"]) + "?date=31/12/2020").content.decode()
     assert "12/2020" in content and "03/2020 ·" not in content
+
+
+def test_a_cell_with_nothing_counted(card_book, as_user):
+    """Vạn Ninh's HPN heard no broadcast in Q1 and HPN published no news item: the cells
+    say so (a regression: an empty list once fell back to the page's own data)."""
+    client = as_user("manager")
+    assert "Không có tin, bài nào được ghi." in page(client, "scorecard_cell", "VN-HPN", "T10", "2020Q1")
+    assert "Không có tin, bài nào được ghi." in page(client, "scorecard_cell", "HPN", "T9", "2020Q1")
