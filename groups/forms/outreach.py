@@ -6,16 +6,16 @@ association is refused on its field."""
 from django import forms
 from django.utils import timezone
 
-from vbsp_district.core.forms import VNDateField
+from vbsp_district.core.forms import CountField, VNDateField
 
 from ..models import NewsItem
 from ..rules import MAX_ATTENDEES, MAX_TRAINEES, OWN_ASSOCIATION_ONLY, OWN_COMMUNE_ONLY
 from .organization import OrganizationForm
 
 
-def _count_field(label: str, *, required: bool, low: int, high: int, help_text: str = "") -> forms.IntegerField:
+def _count_field(label: str, *, required: bool, low: int, high: int, help_text: str = "") -> CountField:
     most = f"{high:,}".replace(",", ".")
-    return forms.IntegerField(
+    return CountField(
         label=label,
         min_value=low,
         max_value=high,

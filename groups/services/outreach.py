@@ -10,6 +10,7 @@ field as [before, after]. Nothing is deleted: a wrong record is corrected.
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -57,6 +58,16 @@ def _check_meeting_writer(acting_user, group: SavingsGroup):
         association_field="group",
         commune_field="group",
     )
+
+
+def _refuse_twice(acting_user, same, field: str, message: str):
+    """A form sent twice (a double click, a page sent again) records once: the user's
+    writes of outreach take turns (their row locked), and a record identical to one
+    already kept is refused on `field`."""
+    if acting_user is not None and acting_user.pk is not None:
+        get_user_model().objects.select_for_update().filter(pk=acting_user.pk).first()
+    if same.exists():
+        refuse(field, message)
 
 
 # -- edits -----------------------------------------------------------------------------------
@@ -182,6 +193,12 @@ def training_record(
     values = rules.check_training(
         held_on=held_on, audience=audience, trainees=trainees, planned=planned, organizer=organizer
     )
+    _refuse_twice(
+        acting_user,
+        Training.objects.filter(association=association, commune=commune, **values),
+        "audience",
+        "Lớp tập huấn này đã được ghi (cùng ngày, đơn vị, đối tượng và số học viên).",
+    )
     training = Training.objects.create(association=association, commune=commune, **values)
     audit_record(
         user=acting_user,
@@ -235,6 +252,12 @@ def news_item_record(
     _check_writer(acting_user, association.pk, commune.pk if commune else None)
     values = rules.check_news_item(
         published_on=published_on, channel=channel, title=title, commune_given=commune is not None
+    )
+    _refuse_twice(
+        acting_user,
+        NewsItem.objects.filter(association=association, commune=commune, **values),
+        "title",
+        "Tin này đã được ghi (cùng ngày, hội, xã, kênh và tiêu đề).",
     )
     item = NewsItem.objects.create(association=association, commune=commune, **values)
     audit_record(

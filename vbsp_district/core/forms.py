@@ -23,6 +23,35 @@ def parse_money(text) -> int:
     return int(text.replace(".", "").replace(",", ""))
 
 
+# A count (people, items) as the pages show numbers: thousands grouped by dots, no decimals.
+COUNT_PATTERN = re.compile(r"^-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$")
+
+
+class CountField(forms.IntegerField):
+    """A whole number typed as 1.000 or 1000: the dot groups thousands, as everywhere in the
+    app (Django's own field would read 1.000 as 1). Bounds and messages are IntegerField's."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("min", None), attrs.pop("max", None), attrs.pop("step", None)
+        return attrs | {"inputmode": "numeric", "autocomplete": "off"}
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return f"{value:,}".replace(",", ".")
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if len(text) > 20 or not COUNT_PATTERN.match(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text.replace(".", ""))
+
+
 class MoneyField(forms.CharField):
     """An amount in whole đồng typed as 1.234.567."""
 

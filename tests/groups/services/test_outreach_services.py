@@ -359,3 +359,27 @@ def test_officers_record_and_correct_their_own_news(book, hnd, hpn, officer_hnd,
         str(broadcast.pk),
         {"changes": {"published_on": ["2020-03-09", "2020-03-10"]}},
     )
+
+
+def test_a_news_item_or_training_sent_twice_is_kept_once(staff, hnd, quan_hau):
+    from datetime import date
+
+    from groups.models import NewsItem, Training
+    from groups.services import news_item_record, training_record
+    from tests.support.book import refused
+
+    item = dict(published_on=date(2020, 3, 20), association=hnd, commune=quan_hau, channel="commune_loudspeaker")
+    news_item_record(**item, title="Loa xã", acting_user=staff)
+    refused(
+        news_item_record, "title", "Tin này đã được ghi (cùng ngày, hội, xã, kênh và tiêu đề).",
+        **item, title="Loa xã", acting_user=staff,
+    )  # fmt: skip
+    news_item_record(**item, title="Loa xã, lần 2", acting_user=staff)  # another item that day
+    assert NewsItem.objects.count() == 2
+    course = dict(held_on=date(2020, 3, 10), audience="Tổ trưởng", trainees=30, commune=quan_hau)
+    training_record(**course, acting_user=staff)
+    refused(
+        training_record, "audience", "Lớp tập huấn này đã được ghi (cùng ngày, đơn vị, đối tượng và số học viên).",
+        **course, acting_user=staff,
+    )  # fmt: skip
+    assert Training.objects.count() == 1

@@ -222,13 +222,13 @@ def test_list_pages_query_counts(outreach, book, as_user, hpn, staff, django_ass
     client = as_user("officer_hpn")
     urls = ["/trainings/?year=2020", "/news/?year=2020", "/broadcasts/?year=2020"]
     counts = []
-    for _ in range(2):
+    for batch in range(2):
         for url in urls:
             with django_assert_max_num_queries(10) as captured:
                 assert client.get(url).status_code == 200
             counts.append(len(captured))
         for n in range(30):
-            day = date(2020, 9, 1) + timedelta(days=n)
+            day = date(2020, 7, 1) + timedelta(days=n + 30 * batch)
             training_record(
                 held_on=day, audience="Lớp", trainees=10, association=hpn, commune=book.van_ninh, acting_user=staff
             )
@@ -455,3 +455,17 @@ def test_the_emulation_menu(book, as_user):
         assert 'id="nav-emulation"' in html
         for url, label in (("/trainings/", "Tập huấn"), ("/news/", "Tin bài"), ("/broadcasts/", "Phát thanh xã")):
             assert f'href="{url}">{label}</a>' in html, (role, url)
+
+
+def test_counts_are_read_as_the_pages_write_them(as_user, quan_hau):
+    """'1.000' trainees are a thousand, not one; '1,5' and '20.5' are not counts."""
+    from groups.models import Training
+
+    client = as_user("staff")
+    data = {"held_on": "10/03/2020", "audience": "Tổ trưởng", "commune": quan_hau.pk, "planned": "1000"}
+    assert client.post("/trainings/new/", data | {"trainees": "1.000"}).status_code == 302
+    assert Training.objects.get().trainees == 1000
+    for typed in ("1,5", "20.5", "1.00"):
+        response = client.post("/trainings/new/", data | {"trainees": typed})
+        assert response.status_code == 200 and "Số học viên phải là số nguyên." in response.content.decode()
+    assert Training.objects.count() == 1
