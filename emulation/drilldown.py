@@ -5,10 +5,10 @@ Each reader takes the unit and the period and reads only that unit's part of the
 its groups at the period's last day, their members' loans, its news items.
 """
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from groups.models import Association, Commune, GroupMeeting, NewsItem, SavingsGroup
-from lending.models import Channel, Installment, Loan
+from lending.models import Channel, Extension, Installment, Loan
 from reporting.indicators import figure_sets, loan_figures, ratio
 from reporting.periods import Period
 
@@ -48,11 +48,14 @@ def _loans(unit: Unit, period: Period, short, keep, *, with_period: bool) -> lis
     """The unit's loans at the period's end whose figures `keep` accepts, with the loan.
     Only the groups whose stored figures `short` picks are looked into, loan by loan."""
     groups = [g.pk for g, f in _group_figures(unit, period, active=False) if short(f)]
-    ids = (
-        Loan.objects.filter(channel=Channel.ENTRUSTED, member__memberships__group_id__in=groups)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    ids = Loan.objects.filter(channel=Channel.ENTRUSTED, member__memberships__group_id__in=groups)
+    if with_period:
+        # only loans with principal falling due in the period: an installment due in it
+        # under the contract or moved into (or out of) it by an extension
+        due = Installment.objects.filter(due_on__gte=period.start, due_on__lte=period.end).values("loan_id")
+        moved = Extension.objects.filter(new_due_on__gte=period.start, new_due_on__lte=period.end).values("loan_id")
+        ids = ids.filter(Q(pk__in=due) | Q(pk__in=moved))
+    ids = ids.values_list("pk", flat=True).distinct()
     figures = loan_figures(period.end, period if with_period else None, loan_ids=list(ids)) if groups else {}
     kept = {
         pk: f

@@ -138,10 +138,14 @@ def ended_periods(year: int, every: str, as_of: date) -> list[Period]:
 class Book:
     """The year's facts the targets read, a few set-based reads per period."""
 
-    def __init__(self, year: int, as_of: date, units: list[Unit]):
+    def __init__(self, year: int, as_of: date, units: list[Unit], only: Period | None = None):
+        """`only`: the facts of that one ended period alone (a cell's page)."""
         self.year, self.as_of, self.units = year, as_of, units
         self.months = ended_periods(year, Every.MONTH, as_of)
         self.quarters = ended_periods(year, Every.QUARTER, as_of)
+        if only is not None:
+            self.months = [p for p in self.months if p.label == only.label]
+            self.quarters = [p for p in self.quarters if p.label == only.label]
         self.communes_of = defaultdict(set)  # association id → its commune associations' communes
         for unit in units:
             if unit.level == COMMUNE_ASSOCIATION:

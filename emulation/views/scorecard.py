@@ -153,7 +153,7 @@ def _behind(unit, target, period, year):
     news = drilldown.news_counted(unit, period, broadcasts=True)
     silent = []
     if unit.level != COMMUNE_ASSOCIATION:
-        book = Book(year, period.end, units(year))
+        book = Book(year, period.end, units(year), only=period)
         silent = drilldown.silent_commune_associations(unit, period, book.commune_units(unit))
     return "news", {"news": news, "silent": silent}
 
@@ -172,8 +172,8 @@ def scorecard_cell(request, unit_code, target_code, period_label):
         raise Http404("Không có ô này trong bảng chỉ tiêu.")
     if unit.level not in target.levels:
         raise Http404("Chỉ tiêu không áp dụng cho đơn vị này.")
-    book = Book(year, period.end, units(year))
-    entry = next(p for p in evaluate(target, book, unit).periods if p["period"] == period.label)
+    book = Book(year, period.end, units(year), only=period)
+    (entry,) = evaluate(target, book, unit).periods
     kind, rows = _behind(unit, target, period, year)
     return render(
         request,
