@@ -150,8 +150,9 @@ def savings_balances(member_ids, as_of: date) -> dict[int, int]:
     return {member_id: deposits - withdrawals for member_id, deposits, withdrawals in rows}
 
 
-def group_page(group, as_of: date, meetings: int = 12) -> GroupPage:
-    """The members of a group at `as_of` with their entrusted loans' figures and savings.
+def group_page(scope, group, as_of: date, meetings: int = 12) -> GroupPage:
+    """The members of a group at `as_of` with their entrusted loans' figures and savings,
+    and its latest meetings the scope sees (an officer: their association's).
 
     A member's figures are those of the loans the book attributes to this group at the
     date (their entrusted loans), so the lines add up to the group's own figures.
@@ -187,7 +188,7 @@ def group_page(group, as_of: date, meetings: int = 12) -> GroupPage:
         total=total,
         association_name=assignments[-1].association.name if assignments else None,
         assignments=assignments,
-        meetings=list(group.meetings.filter(held_on__lte=as_of).order_by("-held_on")[:meetings]),
+        meetings=list(scope.meetings(group.meetings.filter(held_on__lte=as_of)).order_by("-held_on")[:meetings]),
     )
 
 

@@ -65,7 +65,7 @@ def commune_detail(request, code):
 @reader_required
 def group_detail(request, code):
     group = get_object_or_404(request.scope.groups(on=request.as_of).select_related("commune"), code=code)
-    page = selectors.group_page(group, request.as_of)
+    page = selectors.group_page(request.scope, group, request.as_of)
     return _render(request, "reporting/group_detail.html", {"group": group, "page": page})
 
 

@@ -45,19 +45,25 @@ def _check_writer(acting_user, association_id: int | None, commune_id: int | Non
         rules.check_outreach_writer(**writer, association_id=association_id, commune_id=commune_id)
 
 
-def _check_meeting_writer(acting_user, group: SavingsGroup):
-    """An officer records the meetings of the groups their association manages today."""
+def _check_meeting_writer(acting_user, group: SavingsGroup, *days):
+    """An officer records and corrects the meetings their association holds: on each of
+    `days` the meeting serves a transaction day on which their association manages the
+    group (`rules.meeting_timing`), whoever manages it today. A day that is not one, or
+    not yet past, is checked as today (`rules.check_meeting` refuses it)."""
     writer = _writer(acting_user)
     if writer is None or writer["role"] in POSTING_ROLES:
         return
-    association = association_of_group_on(group, timezone.localdate())
-    rules.check_outreach_writer(
-        **writer,
-        association_id=association.pk if association else None,
-        commune_id=group.commune_id,
-        association_field="group",
-        commune_field="group",
-    )
+    today = timezone.localdate()
+    for day in days:
+        served = rules.meeting_timing(group, day).transaction_day if isinstance(day, date) and day <= today else today
+        association = association_of_group_on(group, served)
+        rules.check_outreach_writer(
+            **writer,
+            association_id=association.pk if association else None,
+            commune_id=group.commune_id,
+            association_field="group",
+            commune_field="group",
+        )
 
 
 def _refuse_twice(acting_user, same, field: str, message: str):
@@ -125,7 +131,7 @@ def meeting_record(
     acting_user,
 ) -> GroupMeeting:
     """Record a group meeting (whether it is on time is `rules.meeting_timing`'s to say)."""
-    _check_meeting_writer(acting_user, group)
+    _check_meeting_writer(acting_user, group, held_on)
     values = rules.check_meeting(
         group=group,
         held_on=held_on,
@@ -155,7 +161,7 @@ def meeting_update(
 ) -> GroupMeeting:
     """Correct a recorded meeting's day, attendance or notes (its group stays)."""
     meeting = GroupMeeting.objects.select_for_update().select_related("group").get(pk=meeting.pk)
-    _check_meeting_writer(acting_user, meeting.group)
+    _check_meeting_writer(acting_user, meeting.group, meeting.held_on, held_on)
     values = rules.check_meeting(
         group=meeting.group,
         held_on=held_on,

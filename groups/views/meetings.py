@@ -3,7 +3,9 @@ one, a group's list, and the form's on-time hint.
 
 A meeting is on time ("đúng lịch") when held 3 to 5 days before the transaction day it
 serves (`rules.meeting_timing`). Groups are looked up through `request.scope`: an officer
-records the meetings of the groups their association manages today, and nothing else.
+opens the pages of the groups their association manages today, and sees and corrects
+there the meetings that served its own transaction days (`Scope.meetings`), never those
+of an association that managed the group before.
 """
 
 import re
@@ -86,7 +88,7 @@ def meeting_record(request, code):
 @recorder_required
 def meeting_update(request, code, pk):
     group = _group(request, code)
-    meeting = get_object_or_404(group.meetings, pk=pk)
+    meeting = get_object_or_404(request.scope.meetings().filter(group=group), pk=pk)
     initial = {"held_on": meeting.held_on, "attendees": meeting.attendees, "notes": meeting.notes}
     form = MeetingRecordForm(
         request.POST or None, initial=initial, timing_url=reverse("meeting_timing", args=[group.code])
@@ -103,7 +105,7 @@ def meeting_update(request, code, pk):
 @reader_required
 def group_meetings(request, code):
     group = _group(request, code)
-    meetings = group.meetings.order_by("-held_on")
+    meetings = request.scope.meetings().filter(group=group).order_by("-held_on")
     held = list(meetings.values_list("held_on", flat=True))
     page, query = page_of(request, meetings)
     context = {
@@ -138,12 +140,15 @@ def _month_asked(request) -> tuple[int, int]:
 @reader_required
 def meeting_overview(request):
     """The groups active on their commune's transaction day of a month and the meetings that
-    served that day: target T7, group by group. The groups are the user's at the month's
-    end (at `?date=` when given, as on every page), of one commune when asked; a group's
-    pages are linked if the user sees it today."""
+    served that day: target T7, group by group. The groups are those the user sees on that
+    transaction day (`Scope.groups_on_transaction_day`), so the meetings shown are theirs;
+    at `?date=`, as on every page, only those the user also sees that day. Of one commune
+    when asked; a group's pages are linked if the user sees it today."""
     year, month = _month_asked(request)
     start, end = date(year, month, 1), month_end(year, month)
-    visible = request.scope.groups(on=as_of_from(request, default=end) if request.GET.get("date") else end)
+    visible = request.scope.groups_on_transaction_day(year, month)
+    if request.GET.get("date"):
+        visible = request.scope.groups(visible, on=as_of_from(request, default=end))
     commune = request.scope.communes().filter(code=request.GET.get("commune", "").strip()).first()
     if commune is not None:
         visible = visible.filter(commune=commune)

@@ -10,12 +10,18 @@ a group handed to another association leaves the old one's view from the transfe
 Asked `on` a day, every method answers as at the end of that day, for every role:
 groups founded by then, loans disbursed by then. An officer looking back before a
 handover sees the group and the loans of that day, never a loan that came after it.
+
+A group meeting belongs to the association managing its group on the commune
+transaction day the meeting serves (`groups.rules.meeting_timing`), whatever day the
+user looks from: the old association keeps the meetings that served its transaction days,
+the new one sees those from its first transaction day on.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -23,6 +29,7 @@ from groups.models import (
     Association,
     Commune,
     CommuneAssociation,
+    GroupAssignment,
     GroupMeeting,
     Member,
     Membership,
@@ -34,6 +41,35 @@ from lending.models import Channel, Loan
 
 from ..core.roles import role_may_post, user_role
 from ..models import Role
+
+
+# -- the association managing a group on a transaction day, for many rows in one query ---------
+# A transaction day is clipped to its month's last day (31 → 29/02/2020), which SQL cannot
+# build portably as a date. Dates are compared as integers instead: (year × 12 + month) × 32
+# + day orders them as the calendar does. An assignment dated E is in force on the
+# transaction day of month M of a commune whose setting is s exactly when
+# key(E) ≤ M × 32 + s: E's day never exceeds its month's last day, so E.day ≤ s says
+# E.day ≤ min(s, last day) without knowing the last day.
+def _month_key(field: str):
+    return ExtractYear(field) * 12 + ExtractMonth(field)
+
+
+def _day_key(field: str):
+    return _month_key(field) * 32 + ExtractDay(field)
+
+
+def _association_on_transaction_day(group: str, transaction_day_key: str):
+    """The association managing the group `group` (an outer field) on the transaction day
+    whose key the outer annotation `transaction_day_key` holds: its latest assignment dated
+    by then, else its first one (`SavingsGroup.objects.with_association`'s rule)."""
+    in_force = (
+        GroupAssignment.objects.filter(group=OuterRef(group))
+        .alias(_day=_day_key("effective_on"))
+        .filter(_day__lte=OuterRef(transaction_day_key))
+        .order_by("-effective_on", "-id")
+    )
+    first = GroupAssignment.objects.first_of(OuterRef(group))
+    return Coalesce(Subquery(in_force.values("association_id")[:1]), Subquery(first.values("association_id")[:1]))
 
 
 @dataclass(frozen=True)
@@ -106,6 +142,22 @@ class Scope:
             qs = qs.filter(commune_id=self.commune_id)
         return qs
 
+    def groups_on_transaction_day(self, year: int, month: int, qs=None):
+        """The groups the user sees on their commune's transaction day of the month: for an
+        officer, those their association manages that day (in their commune, at commune
+        level), whatever day the page is read at."""
+        qs = SavingsGroup.objects.all() if qs is None else qs
+        if self.sees_everything:
+            return qs
+        if not self.is_officer:
+            return qs.none()
+        qs = qs.alias(_transaction_day=Value((year * 12 + month) * 32) + F("commune__transaction_day"))
+        qs = qs.alias(_managed_then=_association_on_transaction_day("pk", "_transaction_day"))
+        qs = qs.filter(_managed_then=self.association_id)
+        if self.commune_id:
+            qs = qs.filter(commune_id=self.commune_id)
+        return qs
+
     def members(self, qs=None, on: date | None = None):
         qs = Member.objects.all() if qs is None else qs
         if self.sees_everything:
@@ -153,13 +205,24 @@ class Scope:
         return self._own_unit(qs)
 
     def meetings(self, qs=None):
-        """Meetings of the groups the user sees today (`groups()`)."""
+        """Group meetings: for an officer, those whose group their association managed on
+        the transaction day the meeting serves (in their commune, at commune level), seen
+        from any day."""
         qs = GroupMeeting.objects.all() if qs is None else qs
         if self.sees_everything:
             return qs
         if not self.is_officer:
             return qs.none()
-        return qs.filter(group__in=self.groups().values("pk"))
+        # A meeting serves the first transaction day on or after it (`rules.meeting_timing`):
+        # this month's when held by the commune's setting, next month's after it.
+        setting = F("group__commune__transaction_day")
+        month = _month_key("held_on") + Case(When(held_on__day__gt=setting, then=Value(1)), default=Value(0))
+        qs = qs.alias(_transaction_day=month * 32 + setting)
+        qs = qs.alias(_managed_then=_association_on_transaction_day("group_id", "_transaction_day"))
+        qs = qs.filter(_managed_then=self.association_id)
+        if self.commune_id:
+            qs = qs.filter(group__commune_id=self.commune_id)
+        return qs
 
     def outreach_associations(self, qs=None):
         """The associations the user may record outreach for."""
