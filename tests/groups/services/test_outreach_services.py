@@ -107,10 +107,14 @@ def test_officers_record_meetings_of_the_groups_their_association_manages(
     )
 
 
-def test_a_group_handed_over_is_recorded_by_its_new_association(book, staff, hnd, officer_hnd, officer_hpn):
+def test_a_group_handed_over_is_recorded_by_the_association_of_each_meeting(book, staff, hnd, officer_hnd, officer_hpn):
+    """QH-02 passes from HPN to HND on 01/07/2020: a meeting belongs to the association
+    managing the group on the transaction day it serves."""
     group_transfer(group=book.g2, association=hnd, effective_on=date(2020, 7, 1), acting_user=staff)
-    meeting_record(group=book.g2, held_on=date(2020, 3, 16), acting_user=officer_hnd)
-    refused(meeting_record, "group", OWN_GROUPS_ONLY, group=book.g2, held_on=date(2020, 3, 17), acting_user=officer_hpn)
+    meeting_record(group=book.g2, held_on=date(2020, 7, 16), acting_user=officer_hnd)
+    refused(meeting_record, "group", OWN_GROUPS_ONLY, group=book.g2, held_on=date(2020, 7, 17), acting_user=officer_hpn)
+    refused(meeting_record, "group", OWN_GROUPS_ONLY, group=book.g2, held_on=date(2020, 3, 16), acting_user=officer_hnd)
+    meeting_record(group=book.g2, held_on=date(2020, 3, 17), acting_user=officer_hpn)
 
 
 def test_only_staff_managers_and_officers_record_outreach(book, admin, manager):

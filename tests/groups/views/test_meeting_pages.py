@@ -259,7 +259,6 @@ def test_a_months_groups_are_those_managed_then(march, as_user, staff, hnd):
     assert "QH-02" not in text and "VN-01" in text
 
 
-
 def test_the_hint_for_a_day_at_the_end_of_the_calendar(book, as_user):
     """31/12/9999 has no next transaction day: no hint, and no server error."""
     response = as_user("staff").get("/groups/QH-01/meetings/timing/?held_on=31/12/9999")
