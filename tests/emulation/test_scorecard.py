@@ -171,3 +171,21 @@ def test_bad_arguments_exit_2_with_one_line(args):
     )
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_contract_on_an_imported_workbook(tmp_path):
+    """Any valid portfolio workbook, imported: the command's JSON follows the contract."""
+    from datetime import date
+
+    from tests.lending.workbook.test_workbook import portfolio
+    from tests.support.scorecard import check_contract
+    from tests.support.workbooks import xlsx
+
+    call_command("import_workbook", str(xlsx(tmp_path / "book.xlsx", portfolio())), stdout=StringIO())
+    result = card()
+    check_contract(result, 2020, date(2020, 12, 31))
+    units = {u["code"]: u for u in result["units"]}
+    # G2 was HPN's until 01/06/2019, DTN's since; G3 (C2, CCB) was dissolved in 2018
+    assert [code for code in units if code and "-" in code] == ["C1-HND", "C1-DTN"]
+    assert units["C1-HND"]["results"]["T7"]["periods"][0] == {"period": "2020-01", "value": 1.0, "met": True}
+    assert units["HPN"]["results"]["T9"]["periods"][1] == {"period": "2020Q2", "value": 1, "met": False}
