@@ -84,35 +84,31 @@ def _installments_in(rows: list[dict], period: Period) -> None:
         row["installments"] = sorted(dues.get(row["loan_id"], []))
 
 
-def uncollected_installments(unit: Unit, period: Period) -> list[dict]:
-    """T3: the unit's loans whose principal due in the month was not all collected by its end."""
+def _short_installments(unit: Unit, period: Period, due: str, done: str) -> list[dict]:
+    """The unit's loans whose figure `due` in the period exceeds `done`, with the shortfall
+    and their contract installments in the period."""
     rows = _loans(
         unit,
         period,
-        lambda g: g.principal_due > g.principal_collected_of_due,
-        lambda f: f["principal_due"] > f["principal_collected_of_due"],
+        lambda g: getattr(g, due) > getattr(g, done),
+        lambda f: f[due] > f[done],
         with_period=True,
     )
     for row in rows:
-        row["shortfall"] = row["principal_due"] - row["principal_collected_of_due"]
+        row["shortfall"] = row[due] - row[done]
     _installments_in(rows, period)
     return rows
+
+
+def uncollected_installments(unit: Unit, period: Period) -> list[dict]:
+    """T3: the unit's loans whose principal due in the month was not all collected by its end."""
+    return _short_installments(unit, period, "principal_due", "principal_collected_of_due")
 
 
 def late_installments(unit: Unit, period: Period) -> list[dict]:
     """T4: the unit's loans whose principal falling due in the month was not all handled by
     its due date."""
-    rows = _loans(
-        unit,
-        period,
-        lambda g: g.principal_falling_due > g.principal_handled_on_time,
-        lambda f: f["principal_falling_due"] > f["principal_handled_on_time"],
-        with_period=True,
-    )
-    for row in rows:
-        row["shortfall"] = row["principal_falling_due"] - row["principal_handled_on_time"]
-    _installments_in(rows, period)
-    return rows
+    return _short_installments(unit, period, "principal_falling_due", "principal_handled_on_time")
 
 
 def _group_figures(unit: Unit, period: Period, *, active: bool = True) -> list[tuple[SavingsGroup, object]]:
