@@ -62,12 +62,14 @@ def band_of(rules: dict, points: int) -> str:
     return rules["lowest"]
 
 
-def _fraction(numerator: int, denominator: int) -> Fraction | None:
+def share(numerator: int, denominator: int) -> Fraction | None:
+    """An exact ratio, None when nothing is there to divide by."""
     return Fraction(numerator, denominator) if denominator else None
 
 
-def _readable(value):
-    """A criterion's value as stored for reading: a ratio to 6 decimals, an amount whole."""
+def readable(value):
+    """A value as stored and printed for reading: a ratio to 6 decimals (as in
+    `district_report`), an amount or a count whole."""
     if isinstance(value, Fraction):
         return ratio(value.numerator, value.denominator)
     return value
@@ -170,11 +172,11 @@ def group_months(month: Period, groups=None) -> list[GroupMonth]:
         total, on_day = postings.get(group_id, (0, 0))
         earlier = before.get(group_id)
         values = {
-            "transaction_day": _fraction(on_day, total),
-            "overdue": _fraction(f.overdue, f.outstanding),
-            "principal_collection": _fraction(f.principal_collected_of_due, f.principal_due),
-            "interest_collection": _fraction(f.interest_applied_current, f.interest_billed),
-            "members_saving": _fraction(f.members_saving, f.members),
+            "transaction_day": share(on_day, total),
+            "overdue": share(f.overdue, f.outstanding),
+            "principal_collection": share(f.principal_collected_of_due, f.principal_due),
+            "interest_collection": share(f.interest_applied_current, f.interest_billed),
+            "members_saving": share(f.members_saving, f.members),
             "savings_growth": f.savings_balance - (earlier.savings_balance if earlier else 0),
         }
         result.append(GroupMonth(group_id, association_id, communes[group_id], values))
@@ -190,7 +192,7 @@ def grade(rules: dict, values: dict) -> tuple[list[dict], int, str]:
     criteria = []
     for criterion in rules["criteria"]:
         value = values.get(criterion["code"])
-        criteria.append({"code": criterion["code"], "value": _readable(value), "points": points_of(criterion, value)})
+        criteria.append({"code": criterion["code"], "value": readable(value), "points": points_of(criterion, value)})
     total = sum(c["points"] for c in criteria)
     return criteria, total, band_of(rules, total)
 
@@ -268,20 +270,20 @@ def commune_association_conditions(rules: dict, quarter: Period, communes=None) 
     }
     result = {}
     for key, (groups, good, weak) in sorted(graded.items()):
-        share = Fraction(good, groups)
+        good_share = Fraction(good, groups)
         f = figures.get(key)
-        overdue = _fraction(f.overdue, f.outstanding) if f is not None else None
+        overdue = share(f.overdue, f.outstanding) if f is not None else None
         heard = counts.get(key, 0)
         result[key] = [
             {
                 "code": "groups_good",
-                "value": _readable(share),
+                "value": readable(good_share),
                 "weak": weak,
-                "met": share >= Fraction(rules["good_groups_share"]) and weak == 0,
+                "met": good_share >= Fraction(rules["good_groups_share"]) and weak == 0,
             },
             {
                 "code": "overdue",
-                "value": _readable(overdue) if overdue is not None else None,
+                "value": readable(overdue) if overdue is not None else None,
                 "met": overdue is None or overdue < Fraction(rules["overdue_below"]),
             },
             {"code": "broadcasts", "value": heard, "met": heard >= int(rules["broadcasts_at_least"])},

@@ -16,11 +16,11 @@ from fractions import Fraction
 from django.db.models import Count
 
 from groups.models import Association, Commune, NewsItem, SavingsGroup
-from reporting.indicators import ZERO, Figures, figure_sets, ratio, total_of
+from reporting.indicators import ZERO, Figures, figure_sets, total_of
 from reporting.periods import Period
 from reporting.store import current_periods, stored_sums
 
-from .grading import GOOD, WEAK
+from .grading import GOOD, WEAK, readable, share
 from .meetings import assignments_by_group, association_on, meeting_rows_of, meeting_tally
 from .models import CommuneAssociationGrade, EmulationTarget, Every, GroupGrade
 
@@ -245,10 +245,6 @@ class Book:
 
 
 # -- the value of each target ------------------------------------------------------------
-def _share(numerator: int, denominator: int) -> Fraction | None:
-    return Fraction(numerator, denominator) if denominator else None
-
-
 def _bound(value: Decimal | None) -> Fraction | None:
     """A threshold, exactly."""
     return None if value is None else Fraction(value)
@@ -256,55 +252,55 @@ def _bound(value: Decimal | None) -> Fraction | None:
 
 def _t1(book, unit, period, target):
     f = book.figures_of(unit, period)
-    value = _share(f.groups_with_savings, f.groups)
+    value = share(f.groups_with_savings, f.groups)
     return value, None if value is None else value >= _bound(target.threshold)
 
 
 def _t2(book, unit, period, target):
     f = book.figures_of(unit, period)
-    value = _share(f.entrusted_overdue, f.entrusted_outstanding)
+    value = share(f.entrusted_overdue, f.entrusted_outstanding)
     return value, value is None or value < _bound(target.threshold)
 
 
 def _t3(book, unit, period, target):
     f = book.figures_of(unit, period)
-    value = _share(f.principal_collected_of_due, f.principal_due)
+    value = share(f.principal_collected_of_due, f.principal_due)
     return value, value is None or value >= _bound(target.threshold)
 
 
 def _t4(book, unit, period, target):
     f = book.figures_of(unit, period)
-    value = _share(f.principal_handled_on_time, f.principal_falling_due)
+    value = share(f.principal_handled_on_time, f.principal_falling_due)
     return value, value is None or value >= _bound(target.threshold)
 
 
 def _t5(book, unit, period, target):
     grades = book.unit_grades.get(period.label, {})
     graded = [band for key, band in grades.items() if unit.covers(*key)]
-    value = _share(sum(1 for band in graded if band in GOOD), len(graded))
+    value = share(sum(1 for band in graded if band in GOOD), len(graded))
     return value, None if value is None else value >= _bound(target.threshold)
 
 
 def _t6(book, unit, period, target):
     tallies = [t for key, t in book.group_grades.get(period.label, {}).items() if unit.covers(*key)]
     graded, good, weak = (sum(t[i] for t in tallies) for i in range(3))
-    value = _share(good, graded)
+    value = share(good, graded)
     return value, None if value is None else value >= _bound(target.threshold) and weak == 0
 
 
 def _t7(book, unit, period, target):
     tallies = [t for key, t in book.meetings[period.label].items() if unit.covers(*key)]
-    value = _share(sum(t[1] for t in tallies), sum(t[0] for t in tallies))
+    value = share(sum(t[1] for t in tallies), sum(t[0] for t in tallies))
     return value, None if value is None else value >= _bound(target.threshold)
 
 
 def _t8(book, unit, period, target):
     f = book.figures_of(unit, period)
-    value = _share(f.interest_applied_current, f.interest_billed)
-    recovery = _share(f.interest_applied_arrears, f.interest_arrears_start)
+    value = share(f.interest_applied_current, f.interest_billed)
+    recovery = share(f.interest_applied_arrears, f.interest_arrears_start)
     recovered = recovery is None or target.recovery_threshold is None or recovery >= _bound(target.recovery_threshold)
     met = recovered if value is None else value > _bound(target.threshold) and recovered
-    return value, met, {"arrears_recovery": _readable(recovery)}
+    return value, met, {"arrears_recovery": readable(recovery)}
 
 
 def _t9(book, unit, period, target):
@@ -324,18 +320,11 @@ def _t10(book, unit, period, target):
         value = broadcasts.get((unit.association_id, unit.commune_id), 0)
         return value, value >= _bound(target.threshold)
     pairs = book.commune_units(unit)
-    value = _share(sum(1 for p in pairs if broadcasts.get(p, 0) >= 1), len(pairs))
+    value = share(sum(1 for p in pairs if broadcasts.get(p, 0) >= 1), len(pairs))
     return value, None if value is None else value >= 1
 
 
 RULES = {"T1": _t1, "T2": _t2, "T3": _t3, "T4": _t4, "T5": _t5, "T6": _t6, "T7": _t7, "T8": _t8, "T9": _t9, "T10": _t10}
-
-
-def _readable(value):
-    """A value as the JSON carries it: a ratio to 6 decimals, a count as it is."""
-    if isinstance(value, Fraction):
-        return ratio(value.numerator, value.denominator)
-    return value
 
 
 def _threshold(value: Decimal | None) -> float | None:
@@ -353,7 +342,7 @@ def evaluate(target: EmulationTarget, book: Book, unit: Unit) -> Result:
         entry["met"] = None
         if rule is not None and unit.level in target.levels:
             value, met, *extra = rule(book, unit, period, target)
-            entry["value"] = _readable(value)
+            entry["value"] = readable(value)
             entry["met"] = met
             for more in extra:
                 entry.update(more)
