@@ -6,6 +6,7 @@ than the window: wide tables scroll inside their own box, never the whole page.
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from lending.models import LoanTransaction
 from lending.services import reversal_request
@@ -67,9 +68,11 @@ def _preview(page, prefix: str):
     page.fill("#id_disbursed_on", "20/03/2020")
     page.fill("#id_term_months", "36")
     page.fill("#id_interval_months", "6")
-    page.click("button[value=preview]")
+    # The preview is a full form post: wait for the page it answers with, not the old one.
+    with page.expect_navigation():
+        page.click("button[value=preview]")
     rows = page.locator("#schedule tbody tr")
-    assert rows.count() == 6
+    expect(rows).to_have_count(6)
     assert rows.last.inner_text().split("\t") == ["6", "20/03/2023", "5.000.000"]
     shot(page, f"{prefix}-loan-disburse-preview")
     assert _fits(page)
