@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date
 
 from groups.models import Commune, GroupAssignment, SavingsGroup
-from groups.selectors import groups_active_on_transaction_day, groups_meeting_on_time
+from groups.selectors import meetings_by_month
 from lending.engine import billing_day
 from reporting.periods import Period
 
@@ -38,21 +38,20 @@ def association_on(assignments: list[tuple[date, int, int]], day: date) -> int |
 def meeting_rows_of(months: list[Period]) -> dict[str, list[tuple[int, int, int | None, date, bool]]]:
     """{month: [(group id, commune id, association id, transaction day, met on time)]} of
     every group active on its commune's transaction day of each month; the rule is the
-    groups app's (`groups.rules.meeting_timing`, asked month by month in two queries)."""
+    groups app's (`groups.rules.meeting_timing`, asked of every month at once)."""
     if not months:
         return {}
     communes = dict(Commune.objects.values_list("pk", "transaction_day"))
     commune_of = dict(SavingsGroup.objects.values_list("pk", "commune_id"))
     assignments = assignments_by_group()
+    by_month = meetings_by_month([(m.start.year, m.start.month) for m in months])
     found = {}
     for month in months:
-        active = groups_active_on_transaction_day(month.start, month.end)
-        on_time = groups_meeting_on_time(month.start, month.end)
         rows = []
-        for pk in sorted(active):
+        for pk, on_time in sorted(by_month[(month.start.year, month.start.month)].items()):
             commune_id = commune_of[pk]
             day = billing_day(month.start.year, month.start.month, communes[commune_id])
-            rows.append((pk, commune_id, association_on(assignments[pk], day), day, pk in on_time))
+            rows.append((pk, commune_id, association_on(assignments[pk], day), day, on_time))
         found[month.label] = rows
     return found
 

@@ -125,6 +125,23 @@ def units(year: int) -> list[Unit]:
     return result
 
 
+def seen_by(scope):
+    """The predicate of the units a user's scope may see: every unit for staff and
+    managers; an association officer's association and its commune associations (a
+    commune-level officer: theirs in their commune)."""
+    if scope.sees_everything:
+        return lambda unit: True
+
+    def visible(unit):
+        if unit.level == DISTRICT or unit.association_id != scope.association_id:
+            return False
+        if scope.commune_id:
+            return unit.level == COMMUNE_ASSOCIATION and unit.commune_id == scope.commune_id
+        return True
+
+    return visible
+
+
 def ended_periods(year: int, every: str, as_of: date) -> list[Period]:
     """The months or quarters of the year that have ended by `as_of`, in order."""
     if every == Every.QUARTER:

@@ -2,12 +2,24 @@
 
 from datetime import date
 
-from vbsp_district.core.money import vn_date
+from vbsp_district.core.money import percent, vn_date
 
 from .scorecard import COMMUNE_ASSOCIATION
 
 MARKS = {True: "Đ", False: "K", None: "–"}
 VERDICTS = {True: "Đạt", False: "Không đạt", None: "Chưa đánh giá"}
+
+
+COUNTED = {"T9"}  # targets whose value is a number of items, not a share
+
+
+def shown(target, unit, value) -> str:
+    """A cell's value as the page shows it: a share in per cent, a count as it is."""
+    if value is None:
+        return "—"
+    if target.code in COUNTED or (target.code == "T10" and unit.level == COMMUNE_ASSOCIATION):
+        return str(value)
+    return percent(value, 2)
 
 
 def _value(value) -> str:

@@ -1,14 +1,10 @@
 """Reads of the organization that other modules call."""
 
-import operator
-from datetime import date
-from functools import reduce
-
-from django.db.models import Q
+from datetime import date, timedelta
 
 from vbsp_district.core.months import day_in_month
 
-from .models import GroupAssignment, GroupMeeting, Membership, SavingsGroup, active_on_q
+from .models import GroupAssignment, GroupMeeting, Membership, SavingsGroup
 from .rules import meeting_window
 
 
@@ -48,54 +44,56 @@ def _month_of(month_start: date, month_end: date) -> tuple[int, int]:
     return month_start.year, month_start.month
 
 
-def _by_transaction_day(year: int, month: int) -> dict[date, list[int]]:
-    """{a transaction day of the month: the communes' settings (1–31) that fall on it}.
-    Settings past the month's last day fall on it (29, 30, 31 → 29/02/2020)."""
-    days: dict[date, list[int]] = {}
-    for setting in range(1, 32):
-        days.setdefault(day_in_month(year, month, setting), []).append(setting)
-    return days
-
-
-def _on_transaction_day(year: int, month: int, condition, prefix: str = "") -> Q:
-    """One condition per transaction day of the month, OR-ed: a group (reached through
-    `prefix`) in a commune with that day, with `condition(day)`. The communes' days are
-    known in advance (1 to 31), so a whole district is asked in one query, whatever its
-    communes, instead of once per commune."""
-    return reduce(
-        operator.or_,
-        (
-            Q(**{f"{prefix}commune__transaction_day__in": settings}) & condition(day)
-            for day, settings in _by_transaction_day(year, month).items()
-        ),
-    )
+def meetings_by_month(
+    months: list[tuple[int, int]], groups=None, *, with_meetings: bool = True
+) -> dict[tuple[int, int], dict[int, bool]]:
+    """{(year, month): {id of a group active on its commune's transaction day of the month:
+    whether it held a meeting 3 to 5 days before it}} (`rules.meeting_timing`'s rule; of
+    `groups` only, ids or a queryset, when given). Target T7's two counts of any number of
+    months, in two queries: the groups with their communes' day, and the meetings of the
+    months' windows (without `with_meetings`, the first alone: every value False)."""
+    if not months:
+        return {}
+    rows = SavingsGroup.objects.all()
+    if groups is not None:
+        rows = rows.filter(pk__in=groups)
+    found = list(rows.values_list("pk", "founded_on", "dissolved_on", "commune__transaction_day"))
+    days = {
+        (year, month): {pk: day_in_month(year, month, setting) for pk, _f, _d, setting in found}
+        for year, month in months
+    }
+    first = min(date(year, month, 1) for year, month in months)
+    last = max(day_in_month(year, month, 31) for year, month in months)
+    held = set()
+    if with_meetings and found:
+        meetings = GroupMeeting.objects.filter(
+            held_on__gte=meeting_window(first)[0], held_on__lte=meeting_window(last)[1]
+        )
+        if groups is not None:
+            meetings = meetings.filter(group_id__in=[pk for pk, *_rest in found])
+        held = set(meetings.values_list("group_id", "held_on"))
+    result = {}
+    for key, day_of in days.items():
+        month = {}
+        for pk, founded_on, dissolved_on, _setting in found:
+            day = day_of[pk]
+            if founded_on <= day and (dissolved_on is None or dissolved_on > day):
+                low, high = meeting_window(day)
+                month[pk] = any((pk, low + timedelta(days=k)) in held for k in range((high - low).days + 1))
+        result[key] = month
+    return result
 
 
 def groups_active_on_transaction_day(month_start: date, month_end: date, groups=None) -> set[int]:
     """Ids of the groups active on their commune's transaction day of the month (of
-    `groups` only, ids or a queryset, when given): those target T7 counts. One query."""
-    year, month = _month_of(month_start, month_end)
-    rows = SavingsGroup.objects.filter(_on_transaction_day(year, month, active_on_q))
-    if groups is not None:
-        rows = rows.filter(pk__in=groups)
-    return set(rows.values_list("pk", flat=True))
+    `groups` only, ids or a queryset, when given): those target T7 counts."""
+    key = _month_of(month_start, month_end)
+    return set(meetings_by_month([key], groups, with_meetings=False)[key])
 
 
 def groups_meeting_on_time(month_start: date, month_end: date, groups=None) -> set[int]:
     """Ids of the groups active on their commune's transaction day of the month that held
-    a meeting 3 to 5 days before it (`rules.meeting_timing`'s rule; of `groups` only when
-    given). With `groups_active_on_transaction_day`, target T7's two counts. One query."""
-    year, month = _month_of(month_start, month_end)
-
-    def met_on_time(day):
-        first, last = meeting_window(day)
-        return active_on_q(day, "group__") & Q(held_on__gte=first, held_on__lte=last)
-
-    days = list(_by_transaction_day(year, month))
-    earliest, latest = meeting_window(min(days))[0], meeting_window(max(days))[1]
-    rows = GroupMeeting.objects.filter(held_on__gte=earliest, held_on__lte=latest).filter(
-        _on_transaction_day(year, month, met_on_time, "group__")
-    )
-    if groups is not None:
-        rows = rows.filter(group_id__in=groups)
-    return set(rows.values_list("group_id", flat=True).distinct())
+    a meeting 3 to 5 days before it (of `groups` only when given). With
+    `groups_active_on_transaction_day`, target T7's two counts."""
+    key = _month_of(month_start, month_end)
+    return {pk for pk, on_time in meetings_by_month([key], groups)[key].items() if on_time}

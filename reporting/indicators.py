@@ -46,6 +46,7 @@ __all__ = [
     "figures_by",
     "loan_figures",
     "monthly_series",
+    "series_point",
     "ratio",
 ]
 
@@ -276,13 +277,14 @@ def figures_by(dimension, as_of: date, period=None) -> dict:
     return figure_sets([dimension], as_of, period)[0]
 
 
-def loan_figures(as_of: date, period=None, loan_ids=None) -> dict[int, dict]:
+def loan_figures(as_of: date, period=None, loan_ids=None, *, scope: Scope | None = None) -> dict[int, dict]:
     """Per loan: attribution at `as_of` (association_id, commune_id, group_id), program_id,
     outstanding, frozen, overdue, maturity, interest_balance (arrears > 0, credit < 0),
     outstanding_year_start and, with a period, the period columns. Loans disbursed after
-    the last day looked at are left out."""
+    the last day looked at are left out. `scope`: only the loans of its members (a caller
+    keeps those attributed to its keys)."""
     period = _period(period)
-    query = _query(as_of, period, loan_ids)
+    query = _query(as_of, period, loan_ids, scope=scope)
     names = list(LOAN_COLUMNS) + (list(PERIOD_COLUMNS) if period is not None else [])
     with connection.cursor() as cursor:
         cursor.execute(query.loan_sql(loan_ids), query.params)
@@ -450,7 +452,7 @@ SERIES_DIMENSIONS = ("association", "commune", "program")
 MAX_SERIES_MONTHS = 36
 
 
-def _series_point(month: Period, as_of: date, f: Figures) -> dict:
+def series_point(month: Period, as_of: date, f: Figures) -> dict:
     return {
         "month": month.label,
         "as_of": as_of.isoformat(),
@@ -496,10 +498,10 @@ def monthly_series(
                 [(), (by,)], as_of, month.so_far(today), association_id=association_id, commune_id=commune_id
             )
             total = total.get(None, ZERO)
-        total_points.append(_series_point(month, as_of, total))
+        total_points.append(series_point(month, as_of, total))
         for key, f in keyed.items():
             if key is not None:
-                points.setdefault(key, {})[month.label] = _series_point(month, as_of, f)
+                points.setdefault(key, {})[month.label] = series_point(month, as_of, f)
     if by == "association":
         units = Association.objects.filter(code__in=ASSOCIATION_ORDER)
         if association_id is not None:
@@ -518,7 +520,7 @@ def monthly_series(
             {
                 "code": unit.code,
                 "name": unit.name,
-                "points": [mine.get(m.label) or _series_point(m, min(m.end, today), ZERO) for m in months],
+                "points": [mine.get(m.label) or series_point(m, min(m.end, today), ZERO) for m in months],
             }
         )
     return {

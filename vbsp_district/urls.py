@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("lending.urls")),
     path("", include("reporting.urls")),
     path("", include("emulation.urls")),
+    path("", include("dashboards.urls")),
 ]
 
 admin.site.site_header = "NHCSXH – Phòng giao dịch huyện"

@@ -19,24 +19,10 @@ from vbsp_district.core.money import percent
 
 from .. import drilldown
 from ..models import EmulationTarget, Every
-from ..scorecard import ASSOCIATION, COMMUNE_ASSOCIATION, DISTRICT, Book, evaluate, targets_of, units
+from ..scorecard import ASSOCIATION, COMMUNE_ASSOCIATION, DISTRICT, Book, evaluate, seen_by, targets_of, units
+from ..text import shown
 
 MONTHS = [f"{m:02d}" for m in range(1, 13)]
-
-
-def _visible(scope):
-    """The predicate of the units a user may see."""
-    if scope.sees_everything:
-        return lambda unit: True
-
-    def visible(unit):
-        if unit.level == DISTRICT or unit.association_id != scope.association_id:
-            return False
-        if scope.commune_id:
-            return unit.level == COMMUNE_ASSOCIATION and unit.commune_id == scope.commune_id
-        return True
-
-    return visible
 
 
 def _years() -> list[int]:
@@ -59,23 +45,11 @@ def _as_of(year: int) -> date:
 
 
 def _unit(request, code: str, year: int):
-    visible = _visible(request.scope)
+    visible = seen_by(request.scope)
     for unit in units(year):
         if (unit.code or DISTRICT) == code and visible(unit):
             return unit
     raise Http404("Không có đơn vị này.")
-
-
-COUNTED = {"T9"}  # targets whose value is a number of items, not a share
-
-
-def shown(target, unit, value) -> str:
-    """A cell's value as the page shows it: a share in per cent, a count as it is."""
-    if value is None:
-        return "—"
-    if target.code in COUNTED or (target.code == "T10" and unit.level == COMMUNE_ASSOCIATION):
-        return str(value)
-    return percent(value, 2)
 
 
 def _cells(target, unit, result, year) -> list[dict | None]:
@@ -102,7 +76,7 @@ def scorecard_page(request):
     as_of = _as_of(year)
     everyone = units(year)
     book = Book(year, as_of, everyone)
-    visible = _visible(request.scope)
+    visible = seen_by(request.scope)
     rows = [
         {"unit": unit, "results": [(t, evaluate(t, book, unit)) for t in targets]} for unit in everyone if visible(unit)
     ]

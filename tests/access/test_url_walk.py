@@ -6,9 +6,11 @@ A new URL pattern fails `test_every_pattern_is_walked` until it is added to `TAR
 """
 
 from datetime import date
+from io import BytesIO
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
 
 from emulation.models import EmulationTarget
 from groups.services import meeting_record, news_item_record, training_record
@@ -227,6 +229,20 @@ TARGETS = {
         "own": reverse("scorecard_cell", args=["QH-HND", "T2", "2020-03"]),
         "other": reverse("scorecard_cell", args=["QH-HPN", "T2", "2020-03"]),
     },
+    # the dashboards (tests/dashboards checks their figures, charts and follow-up lists)
+    "dashboard": lambda w: {"any": reverse("dashboard")},
+    "dashboard_unit": lambda w: {
+        "own": reverse("dashboard_unit", args=["HND"]),
+        "other": reverse("dashboard_unit", args=["HPN"]),
+    },
+    "dashboard_follow_up": lambda w: {
+        "own": reverse("dashboard_follow_up", args=["QH-HND"]),
+        "other": reverse("dashboard_follow_up", args=["VN-HPN"]),
+    },
+    "dashboard_follow_up_xlsx": lambda w: {
+        "own": reverse("dashboard_follow_up_xlsx", args=["HND"]),
+        "other": reverse("dashboard_follow_up_xlsx", args=["district"]),
+    },
 }
 # Pages whose date is not the app's `?date=` (the API takes `as_of` and months; the
 # scorecard, a year and its periods: tests/emulation/test_scorecard_pages.py looks back).
@@ -329,8 +345,8 @@ def test_an_officer_sees_only_their_association(world, as_user):
                 continue
             else:
                 assert status in {200, 403}, (name, url, status)
-            if status == 200 and response.get("Content-Type", "").startswith(("text/html", "application/json")):
-                page = response.content.decode()
+            if status == 200 and response.get("Content-Type", "").startswith(("text/html", "application/json", XLSX)):
+                page = readable(response)
                 for foreign in FOREIGN:
                     if name in COMMUNE_PAGES and foreign == "VN-01":
                         continue
@@ -466,6 +482,17 @@ HANDOVER_FOREIGN = {
 }
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def readable(response) -> str:
+    """A page's text, or every cell of a workbook it downloads."""
+    if response["Content-Type"].startswith(XLSX):
+        workbook = load_workbook(BytesIO(response.content), read_only=True)
+        return "\n".join(str(v) for ws in workbook for row in ws.iter_rows(values_only=True) for v in row if v)
+    return response.content.decode()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role,day", sorted(HANDOVER_FOREIGN))
 def test_every_page_looked_back_across_a_handover(handed_over, as_user, role, day):
@@ -488,6 +515,6 @@ def test_every_page_looked_back_across_a_handover(handed_over, as_user, role, da
         response = client.get(url if url.startswith("/api/") else f"{url}{joined}date={day}")
         assert response.status_code in (200, 302, 404), (role, day, url, response.status_code)
         if response.status_code == 200:
-            page = response.content.decode()
+            page = readable(response)
             for foreign in HANDOVER_FOREIGN[(role, day)]:
                 assert foreign not in page, (role, day, url, foreign)

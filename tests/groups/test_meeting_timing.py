@@ -9,7 +9,7 @@ import pytest
 
 from groups.models import Commune, SavingsGroup
 from groups.rules import meeting_timing, transaction_day_serving
-from groups.selectors import groups_active_on_transaction_day, groups_meeting_on_time
+from groups.selectors import groups_active_on_transaction_day, groups_meeting_on_time, meetings_by_month
 from groups.services import meeting_record
 from lending.engine import billing_day
 from tests.support.factories import CommuneFactory, GroupFactory
@@ -138,7 +138,7 @@ def codes(groups, ids):
 
 
 def test_groups_meeting_on_time(february, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the groups, their meetings
         on_time = groups_meeting_on_time(*FEB)
     assert codes(february, on_time) == ["A-3", "A-5", "A-F", "B-5", "C-3"]
     with django_assert_num_queries(1):
@@ -165,6 +165,16 @@ def test_groups_meeting_on_time_agrees_with_each_meeting(february):
     assert codes(february, groups_meeting_on_time(date(2020, 1, 1), date(2020, 1, 31))) == ["B-2"]
     # March: C's 3rd met on 28/02 (−4)
     assert codes(february, groups_meeting_on_time(date(2020, 3, 1), date(2020, 3, 31))) == ["C-M"]
+
+
+def test_every_month_at_once_in_two_queries(february, django_assert_num_queries):
+    months = [(2020, m) for m in range(1, 5)]
+    with django_assert_num_queries(2):
+        by_month = meetings_by_month(months)
+    for year, month in months:
+        start, end = date(year, month, 1), month_end(year, month)
+        assert set(by_month[(year, month)]) == groups_active_on_transaction_day(start, end)
+        assert {pk for pk, met in by_month[(year, month)].items() if met} == groups_meeting_on_time(start, end)
 
 
 def test_groups_meeting_on_time_of_some_groups(february):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "lending",
     "reporting",
     "emulation",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
