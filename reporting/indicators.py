@@ -35,7 +35,7 @@ from vbsp_district.core.money import round_half_up
 
 from .periods import Period
 from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery, Scope, StoredQuery
-from .store import current_periods, stored_period, stored_sums
+from .store import current_periods, first_book_day, stored_period, stored_sums
 
 __all__ = [
     "ASSOCIATION_ORDER",
@@ -488,11 +488,15 @@ def monthly_series(
         stored_sums(list(stored.values()), by, association_id=association_id, commune_id=commune_id) if stored else {}
     )
     total_points, points = [], {}
+    unstored = [m for m in months if m.label not in stored]
+    first = first_book_day() if unstored else None
     for month in months:
         as_of = min(month.end, today)
         if month.label in stored:
             keyed = {key: Figures(**values) for key, values in sums.get(stored[month.label], {}).items()}
             total = total_of(keyed.values())
+        elif first is None or month.end < first:  # before the book's first day: nothing yet
+            total, keyed = ZERO, {}
         else:  # the month under way (its flows so far), or one not stored: live
             total, keyed = figure_sets_within(
                 [(), (by,)], as_of, month.so_far(today), association_id=association_id, commune_id=commune_id

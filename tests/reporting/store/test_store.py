@@ -67,6 +67,20 @@ def test_every_stored_period_answers_what_the_ledger_answers(book):
     ]
 
 
+def test_a_period_cut_short_is_never_answered_by_the_whole_one_stored(book):
+    """The year so far at 31/03/2020 keeps the label '2020' (`Period.so_far`): the stored
+    year (all of 2020's flows) must not answer it."""
+    cut = [(date(2020, 3, 31), Period.year(2020).so_far(date(2020, 3, 31))), (date(2020, 3, 20), Period.month(2020, 3))]
+    expected = {case: live(*case) for case in cut}
+    store.build_all()
+    for as_of, period in cut:
+        assert (district_figures(as_of, period, by_group=True), figure_sets(DIMS, as_of, period)) == expected[
+            (as_of, period)
+        ], period
+    whole = district_figures(date(2020, 12, 31), "2020")["period"]
+    assert expected[cut[0]][0]["period"]["interest_billed"] < whole["interest_billed"]
+
+
 def _row_ids(label: str, **keys) -> set[int]:
     return set(PeriodCube.objects.filter(period__label=label, **keys).values_list("pk", flat=True))
 
