@@ -34,10 +34,10 @@ _STYLE = {
     "foreground_strong": "#222",
     "foreground_subtle": "#ddd",
     "font_family": "DejaVu Sans, Arial, sans-serif",
-    "label_font_size": 13,
-    "major_label_font_size": 13,
-    "legend_font_size": 14,
-    "title_font_size": 16,
+    "label_font_size": 14,
+    "major_label_font_size": 14,
+    "legend_font_size": 15,
+    "title_font_size": 17,
     "value_font_size": 12,
     "tooltip_font_size": 14,
 }
@@ -107,8 +107,8 @@ def _drawn(key: str, title: str, kind: str, months: tuple, series: tuple, from_z
     config = pygal.Config(
         style=Style(colors=_colours(series), **_STYLE),
         js=[],
-        width=900,
-        height=380,
+        width=820,
+        height=400,
         title=title,
         x_label_rotation=0,
         truncate_label=-1,
@@ -125,6 +125,9 @@ def _drawn(key: str, title: str, kind: str, months: tuple, series: tuple, from_z
         allow_interruptions=True,
         include_x_axis=from_zero,
         margin=12,
+        range=_flat_range(series, kind, from_zero),
+        # room under the plot for every row of the legend (pygal sizes one row)
+        margin_bottom=12 + 24 * ((len(series) - 1) // 3 if len(series) > 1 else 0),
     )
     chart = pygal.Line(config)
     chart.x_labels = list(months)
@@ -132,10 +135,25 @@ def _drawn(key: str, title: str, kind: str, months: tuple, series: tuple, from_z
     for _code, name, values in series:
         chart.add(name, list(values))
     svg = chart.render(is_unicode=True)
-    # a stable id in place of pygal's random one; no generator comments with today's date
+    # a stable id in place of pygal's random one; no generator comments with today's date,
+    # no script (pygal writes its configuration for its tooltips even without them)
     svg = svg.replace(f"chart-{chart.uuid}", f"chart-{key}")
     svg = re.sub(r"<!--.*?-->", "", svg)
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
+
+
+def _flat_range(series: tuple, kind: str, from_zero: bool) -> tuple | None:
+    """A y range for figures that barely move (all 0, say), where pygal's own would label
+    its axis with fractions of a đồng: at least a million đồng, or one per cent."""
+    values = [v for _code, _name, points in series for v in points if v is not None]
+    if not values:
+        return None
+    span = 1_000_000 if kind == AMOUNT else 0.01
+    low = min(0, min(values)) if from_zero else min(values)
+    if max(values) - low >= span:
+        return None
+    return (low, low + span)
 
 
 def _colours(series: tuple) -> tuple:

@@ -271,16 +271,13 @@ def _cell_url(unit: Unit, target, label: str, met) -> str:
     return reverse("scorecard_unit", args=[code]) + f"?year={label[:4]}"
 
 
-def target_lines(unit: Unit, moment: Moment, *, quarter_only: bool = False, book: Book | None = None) -> list:
+def target_lines(unit: Unit, moment: Moment, book: Book, *, quarter_only: bool = False) -> list:
     """The year's targets for the unit, met or missed so far: each period ended by the
     date (`quarter_only`: those of the date's quarter), each linking to its scorecard cell."""
-    year = moment.as_of.year
-    targets = [t for t in targets_of(year) if unit.level in t.levels]
-    if not targets:
-        return []
-    book = book or Book(year, moment.as_of, units(year))
     lines = []
-    for target in targets:
+    for target in book.targets:
+        if unit.level not in target.levels:
+            continue
         result = evaluate(target, book, unit)
         periods = result.periods
         if quarter_only:
@@ -311,11 +308,15 @@ def _short(label: str) -> str:
 
 
 def book_for(moment: Moment) -> Book | None:
-    """The scorecard's facts for the date's year, once for every unit on a page."""
+    """The scorecard's facts for the date's year, once for every unit on a page, with the
+    year's targets (`book.targets`); None for a year without targets."""
     year = moment.as_of.year
-    if not targets_of(year):
+    targets = targets_of(year)
+    if not targets:
         return None
-    return Book(year, moment.as_of, units(year))
+    book = Book(year, moment.as_of, units(year))
+    book.targets = targets
+    return book
 
 
 # -- the communes that moved most in the month ----------------------------------------------------
@@ -377,15 +378,16 @@ def side_by_side(parts: Breakdown, month: Period) -> list[tuple[str, list[str]]]
     return rows
 
 
-def quarter_grid(units: list[Unit], moment: Moment, book: Book) -> dict:
-    """The date's quarter against the targets for each unit: {units, rows: [(target,
-    [cells of each unit, or None where the target does not apply])]}."""
+def quarter_grid(moment: Moment, book: Book) -> dict:
+    """The date's quarter against the targets for the district and each association:
+    {units, rows: [(target, [cells of each unit, or None where the target does not apply])]}."""
+    shown_units = [u for u in book.units if u.level in (DISTRICT, ASSOCIATION)]
     by_unit = [
-        {line.target.code: line for line in target_lines(u, moment, quarter_only=True, book=book)} for u in units
+        {line.target.code: line for line in target_lines(u, moment, book, quarter_only=True)} for u in shown_units
     ]
     rows = []
-    for target in targets_of(moment.as_of.year):
+    for target in book.targets:
         columns = [lines[target.code].cells if target.code in lines else None for lines in by_unit]
         if any(c is not None for c in columns):
             rows.append((target, columns))
-    return {"units": units, "rows": rows}
+    return {"units": shown_units, "rows": rows}

@@ -53,12 +53,13 @@ class Reason:
 
     @property
     def text(self) -> str:
-        parts = [self.title]
+        """'Lãi tồn đọng: 63.800 đồng', 'Tổ xếp loại dưới Khá (Yếu, 25 điểm, tháng 03/2020)'."""
+        text = self.title
         if self.amount is not None:
-            parts.append(f"{vnd(self.amount)} đồng")
+            text += f": {vnd(self.amount)} đồng"
         if self.note:
-            parts.append(self.note)
-        return ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+            text += f" ({self.note})"
+        return text
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Entry:
     def title(self) -> str:
         if self.loan is not None:
             return f"{self.loan.loan_no} · {self.loan.member.full_name}"
-        return f"Tổ {self.group.code} · {self.group.name}"
+        return f"{self.group.code} · {self.group.name}"
 
     @property
     def order(self) -> tuple:

@@ -21,7 +21,6 @@ from emulation.scorecard import ASSOCIATION, COMMUNE_ASSOCIATION, DISTRICT, Unit
 from reporting.periods import Period
 from reporting.views import reader_required
 from vbsp_district.core.money import vn_date
-from vbsp_district.core.months import month_add
 
 from . import charts, export, figures, followup
 
@@ -65,18 +64,6 @@ def _unit(request, code: str | None) -> Unit:
     return unit
 
 
-def _month_choices(as_of: date, today: date) -> list[tuple[str, str]]:
-    """The 24 months to today, latest first: (value of `?month=`, mm/yyyy)."""
-    result = []
-    for k in range(24):
-        y, m = month_add(today.year, today.month, -k)
-        result.append((f"{y:04d}-{m:02d}", f"{m:02d}/{y}"))
-    chosen = (f"{as_of.year:04d}-{as_of.month:02d}", f"{as_of.month:02d}/{as_of.year}")
-    if chosen not in result:
-        result.append(chosen)
-    return result
-
-
 def _query(as_of: date, today: date) -> str:
     return "" if as_of == today else f"?date={vn_date(as_of)}"
 
@@ -90,11 +77,8 @@ def dashboard(request, unit_code: str | None = None):
     parts = figures.breakdown(unit, moment, today)
     trends = figures.trends(unit, moment, parts)
     book = figures.book_for(moment)
-    targets = figures.target_lines(unit, moment, book=book) if book else []
-    quarter = None
-    if unit.level == DISTRICT and book:
-        associations = [unit_from_code(row.code) for row in parts.associations]
-        quarter = figures.quarter_grid([unit, *associations], moment, book)
+    targets = figures.target_lines(unit, moment, book) if book else []
+    quarter = figures.quarter_grid(moment, book) if unit.level == DISTRICT and book else None
     query = _query(as_of, today)
     context = {
         "unit": unit,
@@ -112,8 +96,8 @@ def dashboard(request, unit_code: str | None = None):
         "quarter_targets": quarter,
         "movers": figures.movers(unit, moment, parts) if unit.level == DISTRICT else [],
         "follow_up_url": reverse("dashboard_follow_up", args=[unit.code or DISTRICT]) + query,
-        "months": _month_choices(as_of, today),
         "month_value": f"{as_of.year:04d}-{as_of.month:02d}",
+        "month_max": f"{today.year:04d}-{today.month:02d}",
         "year_has_targets": book is not None,
         "scorecard_url": reverse("scorecard_unit", args=[unit.code or DISTRICT]) + f"?year={as_of.year}",
     }
