@@ -43,6 +43,11 @@ class Moment:
     ended_quarter: Period | None
     previous_month_end: date
 
+    @property
+    def whole_quarter(self) -> Period:
+        """The date's quarter, whole (its number and months), whatever `quarter` reads."""
+        return Period.quarter(self.as_of.year, (self.as_of.month - 1) // 3 + 1)
+
     @classmethod
     def at(cls, as_of: date) -> "Moment":
         y, m = as_of.year, as_of.month
@@ -53,8 +58,8 @@ class Moment:
         return cls(
             as_of=as_of,
             month=month.so_far(as_of),
-            quarter=Period.quarter(y, (m - 1) // 3 + 1).so_far(as_of),
-            year=Period.year(y).so_far(as_of),
+            quarter=_whole(Period.quarter(y, (m - 1) // 3 + 1).so_far(as_of)),
+            year=_whole(Period.year(y).so_far(as_of)),
             ended_month=ended_month,
             ended_quarter=ended_quarter,
             previous_month_end=Period.month(*month_add(y, m, -1)).end,
@@ -63,6 +68,17 @@ class Moment:
     @property
     def periods(self) -> dict[str, Period]:
         return {"month": self.month, "quarter": self.quarter, "year": self.year}
+
+
+def _whole(period: Period) -> Period:
+    """A period cut short under the name of the whole month or quarter it covers exactly
+    (the year so far at 31/03 is the first quarter; the quarter so far at 31/10, October),
+    so that the stored figures of that month or quarter answer it."""
+    y, m = period.start.year, period.start.month
+    for whole in (Period.month(y, m), Period.quarter(y, (m - 1) // 3 + 1)):
+        if (whole.start, whole.end) == (period.start, period.end):
+            return whole
+    return period
 
 
 @dataclass(frozen=True)
@@ -281,7 +297,7 @@ def target_lines(unit: Unit, moment: Moment, book: Book, *, quarter_only: bool =
         result = evaluate(target, book, unit)
         periods = result.periods
         if quarter_only:
-            periods = [p for p in periods if _in_quarter(p["period"], moment.quarter, target.every)]
+            periods = [p for p in periods if _in_quarter(p["period"], moment.whole_quarter, target.every)]
         cells = [
             {
                 "label": p["period"],

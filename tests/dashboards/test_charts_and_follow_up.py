@@ -16,49 +16,18 @@ from groups.models import Member
 from lending.services import repayment_post
 from tests.emulation.conftest import store_2020
 from tests.support.book import disburse, new_group, new_member
+from tests.support.charts import assert_charts_hold_their_tables, chart_points, chart_tables
 
 pytestmark = pytest.mark.django_db
 
 MARCH = "?month=2020-03"
-CHART_KEYS = ["outstanding", "overdue-ratio", "interest-rate", "savings"]
-
-
-def chart_points(svg: str) -> dict[int, list[str]]:
-    """{series index: its point values, in order, as the SVG writes them} (a series with
-    no figure has no group)."""
-    parts = re.split(r'<g class="series serie-(\d+) color-\d+">', svg)[1:]
-    found: dict[int, list[str]] = {}  # pygal writes each series' group more than once (lines, dots, text)
-    for index, part in zip(parts[::2], parts[1::2], strict=True):
-        found.setdefault(int(index), []).extend(re.findall(r'<desc class="value">([^<]*)</desc>', part))
-    return found
-
-
-def chart_tables(page: str) -> dict[str, tuple[str, list[list[str]]]]:
-    """{chart key: (svg, the columns of its table view)}."""
-    found = {}
-    for key in CHART_KEYS:
-        start = page.index(f'id="chart-{key}"')
-        block = page[start : page.index("</figure>", start)]
-        svg = block[block.index("<svg") : block.index("</svg>")]
-        rows = re.findall(r'<tr><th scope="row" class="fw-normal">(\d\d/\d{4})</th>(.*?)</tr>', block)
-        values = [re.findall(r'<td class="num">([^<]*)</td>', cells) for _month, cells in rows]
-        columns = [list(column) for column in zip(*values, strict=True)]
-        assert len(rows) == 24, key
-        assert rows[-1][0] == "03/2020" and rows[0][0] == "04/2018"
-        found[key] = (svg, columns)
-    return found
 
 
 @pytest.mark.parametrize("role", ["manager", "officer_hpn", "commune_officer"])
 def test_each_chart_holds_the_numbers_of_its_table(card_book, as_user, role):
     page = as_user(role).get(reverse("dashboard") + MARCH).content.decode()
-    tables = chart_tables(page)
-    for key, (svg, columns) in tables.items():
-        points = chart_points(svg)
-        assert len(columns) == (5 if role == "manager" else 1) and set(points) <= set(range(len(columns))), key
-        for index, column in enumerate(columns):
-            assert points.get(index, []) == [v for v in column if v != "—"], key
-        assert any(points.values()), key
+    tables = chart_tables(page, first="04/2018", last="03/2020")
+    assert_charts_hold_their_tables(tables, series=5 if role == "manager" else 1)
     # March by hand: the office's outstanding, HPN's overdue ratio
     outstanding = tables["outstanding"][1]
     if role == "manager":
@@ -131,7 +100,7 @@ def test_the_follow_up_list_by_hand(card_book, as_user):
 
 
 def test_the_follow_up_workbook(card_book, as_user):
-    Member.objects.filter(pk=card_book.cuc.pk).update(full_name="=HYPERLINK(\"http://x\",\"Cúc\")")
+    Member.objects.filter(pk=card_book.cuc.pk).update(full_name='=HYPERLINK("http://x","Cúc")')
     response = as_user("officer_hpn").get(reverse("dashboard_follow_up_xlsx", args=["HPN"]) + MARCH)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="theo-doi-HPN-20200331.xlsx"'
@@ -181,3 +150,12 @@ def test_query_counts_do_not_grow_with_the_book(book, as_user, staff, hnd, poor)
     _grow(book, staff, hnd, poor)
     store_2020()
     assert _counts(as_user("manager")) == QUERIES
+
+
+@pytest.mark.parametrize("month", ["2020-03", "2020-01"])
+def test_a_dashboard_at_a_quarter_end_or_its_first_month_reads_only_the_store(card_book, as_user, month):
+    """At 31/03 the year so far is the first quarter; at 31/01 the quarter and the year so
+    far are January: stored, no statement over the ledger (the follow-up list aside)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert as_user("officer_hpn").get(reverse("dashboard") + f"?month={month}").status_code == 200
+    assert not [q for q in queries.captured_queries if "live_txn" in q["sql"]]  # the ledger's statement
