@@ -6,16 +6,20 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from groups.models import Training
 from reporting import store
 from reporting.indicators import district_figures
 from reporting.periods import Period
+from tests.support.charts import assert_charts_hold_their_tables, chart_tables
 from tests.support.scorecard import assert_scorecard_agrees_with_district_report
+from vbsp_district.core.money import vnd
 
 # The demo district's rolled-back rows are reclaimed before the next module
 # (tests/support/fixtures.py).
@@ -110,3 +114,16 @@ def test_demo_district_reproduces_the_article(settings):
 
     # The 2020 scorecard's figure targets are the report's figures, unit by unit.
     assert assert_scorecard_agrees_with_district_report(2020, date(2020, 12, 31)) == 5 * (3 * 12 + 4)
+
+    # The dashboards at 31/12/2020: each chart draws the figures of its table, and the
+    # headline is the report's (the quarter and the year stored, as after a real close).
+    store.build(Period.quarter(2020, 4))
+    store.build(Period.year(2020))
+    report = district_figures(date(2020, 12, 31), "2020-12")
+    client = Client()
+    for username, series in (("quanly", 5), ("hpn", 1)):
+        client.force_login(User.objects.get(username=username))
+        page = client.get("/dashboard/?month=2020-12").content.decode()
+        assert_charts_hold_their_tables(chart_tables(page, first="01/2019", last="12/2020"), series=series)
+        if username == "quanly":
+            assert f'data-figure="outstanding">{vnd(report["portfolio"]["outstanding"])}<' in page
