@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "reporting",
     "emulation",
     "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [
