@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("emulation.urls")),
     path("", include("dashboards.urls")),
+    path("", include("reports.urls")),
 ]
 
 admin.site.site_header = "NHCSXH – Phòng giao dịch huyện"
