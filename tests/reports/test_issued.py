@@ -14,7 +14,6 @@ from reporting.periods import Period
 from reports.models import IssuedReport
 from reports.quarterly import Version, canonical, figures_hash
 from reports.services import ReportChanged, quarterly_report
-from tests.emulation.conftest import card_book  # noqa: F401
 from vbsp_district.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
