@@ -434,9 +434,9 @@ class Command(BaseCommand):
     def step_browse(self, *, clients, rounds, **options) -> dict:
         """p50 and p95 of the browsing pages under `clients` concurrent clients, through
         gunicorn as the office serves the app (2 × CPUs + 1 workers), as the manager and
-        an officer, at a month end and today."""
-        import threading
-
+        an officer, at a month end and today; then, apart (the pages' figures stay
+        comparable with earlier runs), the user's own dashboard and the follow-up list that
+        it asks for by htmx once shown."""
         from django.test import Client
 
         from groups.models import Member, SavingsGroup
@@ -458,49 +458,68 @@ class Command(BaseCommand):
             "member": f"/members/{member.national_id}/",
             "loan": f"/loans/{loan.loan_no}/",
         }
+        units = {"quanly": "district", "hpn": "HPN"}  # each user's own dashboard's unit
+        htmx = {"HX-Request": "true"}
+        # (key prefix, the user's paths, the request headers), measured one after the other
+        measured = [
+            ("browse", lambda username: list(pages.values()), {}),
+            ("browse_dashboard", lambda username: ["/dashboard/"], {}),
+            ("browse_follow_up", lambda username: [f"/dashboard/{units[username]}/follow-up/"], htmx),
+        ]
         days = {"month_end": f"?date={AS_OF:%d/%m/%Y}", "today": ""}
         result = {}
         workers = 2 * (os.cpu_count() or 1) + 1
         with served(workers) as base:
-            for username, cookie in cookies.items():
-                for day_name, query in days.items():
-                    urls = [base + path + query for path in pages.values()]
-                    for url in urls:  # warm-up: every worker's first request of each page
-                        for _ in range(workers):
-                            self.fetch(url, cookie)
-                    times: list[float] = []
-                    errors: list[str] = []
-
-                    def client_loop(urls=urls, cookie=cookie, times=times, errors=errors):
-                        for _ in range(rounds):
-                            for url in urls:
-                                started = time.perf_counter()
-                                status = self.fetch(url, cookie)
-                                times.append(time.perf_counter() - started)
-                                if status != 200:
-                                    errors.append(f"{status} {url}")
-
-                    threads = [threading.Thread(target=client_loop) for _ in range(clients)]
-                    for thread in threads:
-                        thread.start()
-                    for thread in threads:
-                        thread.join()
-                    if errors:
-                        raise CommandError(f"Trang lỗi khi đo: {errors[:3]}")
-                    times.sort()
-                    key = f"{username}_{day_name}"
-                    result[f"browse_{key}_p50"] = statistics.median(times)
-                    result[f"browse_{key}_p95"] = times[int(len(times) * 0.95) - 1]
+            for prefix, paths, headers in measured:
+                for username, cookie in cookies.items():
+                    for day_name, query in days.items():
+                        urls = [base + path + query for path in paths(username)]
+                        times = self.browse_timed(
+                            urls, cookie, headers, clients=clients, rounds=rounds, workers=workers
+                        )
+                        key = f"{prefix}_{username}_{day_name}"
+                        result[f"{key}_p50"] = statistics.median(times)
+                        result[f"{key}_p95"] = times[int(len(times) * 0.95) - 1]
         result["browse_clients"] = clients
         result["browse_workers"] = workers
         return result
 
+    def browse_timed(self, urls: list[str], cookie: str, headers: dict, *, clients, rounds, workers) -> list[float]:
+        """Every request's seconds, sorted, when `clients` concurrent clients each go
+        `rounds` times through `urls`, after a warm-up: every worker's first request of
+        each url."""
+        import threading
+
+        for url in urls:
+            for _ in range(workers):
+                self.fetch(url, cookie, headers)
+        times: list[float] = []
+        errors: list[str] = []
+
+        def client_loop():
+            for _ in range(rounds):
+                for url in urls:
+                    started = time.perf_counter()
+                    status = self.fetch(url, cookie, headers)
+                    times.append(time.perf_counter() - started)
+                    if status != 200:
+                        errors.append(f"{status} {url}")
+
+        threads = [threading.Thread(target=client_loop) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise CommandError(f"Trang lỗi khi đo: {errors[:3]}")
+        return sorted(times)
+
     @staticmethod
-    def fetch(url: str, cookie: str) -> int:
+    def fetch(url: str, cookie: str, headers: dict | None = None) -> int:
         import urllib.error
         import urllib.request
 
-        request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+        request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}", **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
                 response.read()
@@ -655,7 +674,12 @@ ROWS = [
         False,
     ),
     *(
-        (f"Trang, {who} {when}, {p}", lambda r, k=f"browse_{user}_{day}_{p}": r[k], _seconds, True)
+        (f"{page}, {who} {when}, {p}", lambda r, k=f"{prefix}_{user}_{day}_{p}": r[k], _seconds, True)
+        for prefix, page in (
+            ("browse", "Trang"),
+            ("browse_dashboard", "Bảng theo dõi"),
+            ("browse_follow_up", "Danh sách cần theo dõi (htmx)"),
+        )
         for user, who in (("quanly", "lãnh đạo"), ("hpn", "cán bộ hội"))
         for day, when in (("month_end", f"ngày {AS_OF:%d/%m/%Y}"), ("today", "hôm nay"))
         for p in ("p50", "p95")
