@@ -3,9 +3,12 @@ heading facts, issued and kept once the quarter is closed.
 
 - A quarter not closed: the figures are computed now, and every page and sheet says
   "Số liệu tạm tính".
-- A closed quarter: the first export issues the report (its figures as canonical JSON,
-  their hash, the time and the user, and an audit event); every later export writes the
-  figures kept. Each export also computes the figures again: a closed quarter's figures
+- A closed quarter: its reports (the office's and each association's) are issued when
+  the manager closes it, in the same transaction (their figures as canonical JSON, their
+  hash, the time and the user, an audit event each); every export writes the figures
+  kept. A quarter closed before its reports could be issued gets them from a manager's
+  "Phát hành" (or the `quarterly_report` command); until then an export is refused: a
+  page opened with GET never writes. Each export also computes the figures again: a closed quarter's figures
   never change (every write that would change them is refused), so a difference means the
   book was changed behind the app's back, and the export is refused rather than sent out
   with other figures than the issued ones.
@@ -27,6 +30,10 @@ from .quarterly import Meta, Version, build, canonical, figures_hash
 
 class ReportChanged(Exception):
     """A closed quarter's figures are no longer those of its issued report."""
+
+
+class NotIssued(Exception):
+    """A closed quarter whose report has not been issued yet."""
 
 
 @dataclass
@@ -61,9 +68,9 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def quarterly_report(version: Version, *, acting_user=None) -> QuarterlyReport:
+def quarterly_report(version: Version, *, acting_user=None, issue: bool = False) -> QuarterlyReport:
     """The version's report: provisional for a quarter not closed, else the issued one
-    (issued now by `acting_user` if it is the first export)."""
+    (with `issue`, issued now by `acting_user` if it was not; else NotIssued)."""
     if version.quarter.start > timezone.localdate():
         refuse("quarter", f"Quý {version.quarter.label} chưa bắt đầu.")
     figures = build(version)
@@ -74,6 +81,11 @@ def quarterly_report(version: Version, *, acting_user=None) -> QuarterlyReport:
     digest = figures_hash(figures)
     issued = IssuedReport.objects.filter(closed_period=closed, association=version.association).first()
     if issued is None:
+        if not issue:
+            raise NotIssued(
+                f"Quý {version.quarter.label} đã khóa sổ nhưng báo cáo chưa được phát hành: "
+                "lãnh đạo phòng giao dịch bấm “Phát hành” trên trang Báo cáo quý."
+            )
         issued = _issue(version, closed, text, digest, acting_user)
     kept = json.loads(issued.figures)
     if canonical(book_part(kept)) != canonical(book_part(figures)):
@@ -111,3 +123,25 @@ def _issue(version: Version, closed: ClosedPeriod, text: str, digest: str, actin
             return issued
     except IntegrityError:  # issued by someone else since the check: theirs is the report
         return IssuedReport.objects.get(closed_period=closed, association=version.association)
+
+
+def versions_of_office() -> list:
+    """Every version: the office's (None) and each association's."""
+    from groups.models import Association
+
+    return [None, *Association.objects.order_by("position", "code")]
+
+
+def issue_all(quarter, *, acting_user) -> list[QuarterlyReport]:
+    """Issue every version's report of a closed quarter (those already issued are kept)."""
+    return [
+        quarterly_report(Version(quarter, association), acting_user=acting_user, issue=True)
+        for association in versions_of_office()
+    ]
+
+
+def issue_on_close(sender, *, period, acting_user, **kwargs):
+    """`quarter_closed`: the quarter's reports are issued with its closing."""
+    from reporting.periods import Period
+
+    issue_all(Period.quarter(period.start.year, (period.start.month - 1) // 3 + 1), acting_user=acting_user)

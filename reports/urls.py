@@ -6,5 +6,6 @@ from . import views
 
 urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
+    path("reports/<str:quarter>/issue/", views.report_issue, name="report_issue"),
     path("reports/<str:quarter>/<str:version>.<str:kind>", views.report_download, name="report_download"),
 ]

@@ -6,11 +6,12 @@ whose scope is one commune, none: the reports are by association). Any other ver
 does not exist for them (404), whatever the URL.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from groups.models import Association
 from lending.models import ClosedPeriod
@@ -19,7 +20,7 @@ from reporting.store import first_book_day
 
 from .models import IssuedReport
 from .quarterly import Version
-from .services import ReportChanged, quarterly_report
+from .services import NotIssued, ReportChanged, issue_all, quarterly_report
 
 OFFICE = "office"
 TYPES = {
@@ -72,6 +73,7 @@ def report_list(request):
                 "number": (quarter.start.month - 1) // 3 + 1,
                 "ended": quarter.end < today,
                 "closed": closed.get(quarter.start),
+                "unissued": quarter.start in closed and (quarter.label, None) not in issued,
                 "versions": [
                     {
                         "code": OFFICE if a is None else a.code,
@@ -105,8 +107,8 @@ def report_download(request, quarter: str, version: str, kind: str):
     chosen = _version(request, quarter, version)
     try:
         report = quarterly_report(chosen, acting_user=request.user)
-    except ReportChanged as exc:
-        return render(request, "reports/changed.html", {"message": str(exc)}, status=409)
+    except (ReportChanged, NotIssued) as exc:
+        return render(request, "reports/changed.html", {"message": str(exc), "quarter": chosen.quarter}, status=409)
     except ValidationError as exc:
         raise Http404(" ".join(exc.messages)) from None
     from .excel import write_workbook
@@ -120,3 +122,22 @@ def report_download(request, quarter: str, version: str, kind: str):
     name = f"bao-cao-quy-{chosen.quarter.label}-{version}"
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def report_issue(request, quarter: str):
+    """A manager issues the reports of a quarter closed before they could be issued."""
+    if not request.scope.is_manager:
+        raise PermissionDenied("Chỉ lãnh đạo phòng giao dịch phát hành báo cáo quý.")
+    period = _version(request, quarter, OFFICE).quarter
+    closed = ClosedPeriod.objects.filter(start=period.start, reopened_at__isnull=True).first()
+    if closed is None:
+        raise Http404("Quý này chưa khóa sổ.")
+    if request.method == "POST":
+        try:
+            issue_all(period, acting_user=request.user)
+        except ReportChanged as exc:
+            return render(request, "reports/changed.html", {"message": str(exc)}, status=409)
+        messages.success(request, f"Đã phát hành báo cáo quý {period.label}.")
+        return redirect("report_list")
+    return render(request, "reports/issue.html", {"quarter": period, "closed": closed})

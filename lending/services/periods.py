@@ -9,6 +9,7 @@ from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.months import add_months
 from vbsp_district.core.roles import require_manager
+from vbsp_district.core.signals import quarter_closed
 
 from ..models import ClosedPeriod
 
@@ -42,6 +43,7 @@ def period_close(*, year: int, quarter: int, acting_user) -> ClosedPeriod:
         key=f"{year}Q{quarter}",
         data={"start": start, "end": end},
     )
+    quarter_closed.send(sender=ClosedPeriod, period=period, acting_user=acting_user)
     return period
 
 

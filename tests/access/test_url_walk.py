@@ -245,6 +245,7 @@ TARGETS = {
     },
     # the quarterly reports (tests/reports checks their figures and issue)
     "report_list": lambda w: {"any": reverse("report_list")},
+    "report_issue": lambda w: {"any": reverse("report_issue", args=["2020Q1"])},
     "report_download": lambda w: {
         "own": reverse("report_download", args=["2020Q1", "HND", "xlsx"]),
         "other": reverse("report_download", args=["2020Q1", "HPN", "xlsx"]),
@@ -302,6 +303,7 @@ POSTING = {
     "reversal_list",
     "period_list",
     *EMULATION_DESK,
+    "report_issue",
 }
 
 
@@ -342,6 +344,8 @@ def test_branch_staff_open_every_page(world, as_user, role):
                 expected = {200, 403}
             if name == "report_download" and role == "staff" and "/office." not in url:
                 expected = {404}  # staff get the office's report alone
+            if name == "report_issue":  # managers only, and only a closed quarter's
+                expected = {404} if role == "manager" else {403}
             assert status in expected, (role, name, url, status)
 
 

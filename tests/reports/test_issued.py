@@ -13,7 +13,8 @@ from lending.services import period_close, repayment_post
 from reporting.periods import Period
 from reports.models import IssuedReport
 from reports.quarterly import Version, canonical, figures_hash
-from reports.services import ReportChanged, quarterly_report
+from reports.services import NotIssued, ReportChanged, issue_on_close, quarterly_report
+from vbsp_district.core.signals import quarter_closed
 from vbsp_district.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -29,12 +30,15 @@ def test_an_open_quarter_gives_a_provisional_report(card_book, hpn):
     assert not IssuedReport.objects.exists()
 
 
-def test_a_closed_quarter_is_issued_once_and_kept(card_book, manager, staff):
+def test_a_closed_quarter_is_issued_with_its_closing_and_kept(card_book, manager, staff):
     period_close(year=2020, quarter=1, acting_user=manager)
-    first = quarterly_report(Version(Q1), acting_user=manager)
+    # the office's and every association's, in the closing's transaction
+    codes = sorted(IssuedReport.objects.values_list("association__code", flat=True), key=str)
+    assert codes == ["CCB", "DTN", "HND", "HPN", None]
+    first = quarterly_report(Version(Q1), acting_user=staff)
     assert not first.meta.provisional
-    issued = IssuedReport.objects.get()
-    assert (issued.quarter, issued.association, issued.issued_by) == ("2020Q1", None, manager)
+    issued = IssuedReport.objects.get(association=None)
+    assert (issued.quarter, issued.issued_by) == ("2020Q1", manager)
     assert issued.sha256 == figures_hash(first.figures) == first.meta.sha256
     assert json.loads(issued.figures) == first.figures and issued.figures.encode() == canonical(first.figures)
     assert AuditEvent.objects.filter(action="report.issue", object_key="2020Q1-district").count() == 1
@@ -45,15 +49,26 @@ def test_a_closed_quarter_is_issued_once_and_kept(card_book, manager, staff):
         repayment_post(loan=card_book.hnd1, amount=1_000_000, value_date=date(2020, 3, 20), acting_user=staff)
     again = quarterly_report(Version(Q1), acting_user=staff)
     assert again.figures == first.figures and again.meta.sha256 == issued.sha256
-    assert again.meta.issued_by == manager.get_full_name() or manager.username
-    assert IssuedReport.objects.count() == 1  # downloading again issues nothing new
+    assert again.meta.issued_by == (manager.get_full_name() or manager.username)
+    assert IssuedReport.objects.count() == 5  # exporting again issues nothing new
 
 
-def test_each_version_is_issued_apart(card_book, manager, hnd, hpn):
-    period_close(year=2020, quarter=1, acting_user=manager)
-    for association in (None, hnd, hpn):
-        quarterly_report(Version(Q1, association), acting_user=manager)
-    assert sorted(IssuedReport.objects.values_list("association__code", flat=True), key=str) == ["HND", "HPN", None]
+def closed_without_its_reports(manager):
+    """Q1 closed while its reports could not be issued (as a quarter closed before they existed)."""
+    quarter_closed.disconnect(dispatch_uid="reports.issue_on_close")
+    try:
+        period_close(year=2020, quarter=1, acting_user=manager)
+    finally:
+        quarter_closed.connect(issue_on_close, dispatch_uid="reports.issue_on_close")
+
+
+def test_a_quarter_closed_before_its_reports_is_issued_on_demand(card_book, manager, hnd):
+    closed_without_its_reports(manager)
+    with pytest.raises(NotIssued, match="chưa được phát hành"):
+        quarterly_report(Version(Q1, hnd))
+    assert not IssuedReport.objects.exists()  # an export never issues by itself
+    report = quarterly_report(Version(Q1, hnd), acting_user=manager, issue=True)
+    assert IssuedReport.objects.get().sha256 == report.meta.sha256
 
 
 def test_figures_changed_behind_the_apps_back_stop_the_export(card_book, manager):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from lending.services import period_close
 from reports.models import IssuedReport
+from tests.reports.test_issued import closed_without_its_reports
 
 pytestmark = pytest.mark.django_db
 
@@ -65,14 +66,27 @@ def test_what_is_not_a_report(card_book, as_user, quarter, kind):
     assert download(as_user("manager"), "office", kind, quarter).status_code == 404
 
 
-def test_a_closed_quarter_is_issued_at_its_first_download(card_book, as_user, manager):
+def test_a_closed_quarter_downloads_its_issued_report(card_book, as_user, manager):
     period_close(year=2020, quarter=1, acting_user=manager)
-    client = as_user("manager")
-    first, second = download(client, "office"), download(client, "office")
+    client = as_user("officer_hnd")
+    first, second = download(client, "HND"), download(client, "HND")
     assert first.status_code == second.status_code == 200
-    issued = IssuedReport.objects.get()
-    assert issued.issued_by == manager
+    assert IssuedReport.objects.count() == 5  # issued at the closing, not by the downloads
+    issued = IssuedReport.objects.get(association__code="HND")
     assert issued.sha256[:12] in client.get(reverse("report_list")).content.decode()
+
+
+def test_a_manager_issues_a_quarter_closed_before_its_reports(card_book, as_user, manager):
+    closed_without_its_reports(manager)
+    client = as_user("manager")
+    refused = download(client, "office")
+    assert refused.status_code == 409 and "chưa được phát hành" in refused.content.decode()
+    issue = reverse("report_issue", args=["2020Q1"])
+    assert issue in client.get(reverse("report_list")).content.decode()
+    assert client.get(issue).status_code == 200 and not IssuedReport.objects.exists()
+    assert client.post(issue).status_code == 302
+    assert IssuedReport.objects.count() == 5 and download(client, "office").status_code == 200
+    assert as_user("staff").post(issue).status_code == 403
 
 
 def test_the_command_writes_both_files(card_book, tmp_path):

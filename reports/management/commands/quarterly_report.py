@@ -1,8 +1,9 @@
 """python manage.py quarterly_report 2020Q1 --xlsx FILE --pdf FILE [--association HND]
 
 The quarterly report (the office's, or one association's) as an Excel workbook and a PDF;
-either file may be left out. A closed quarter's report is issued at its first export
-(reports/services.py); a quarter not closed gives a provisional one.
+either file may be left out. A closed quarter's report is the issued one (issued here if
+its closing could not issue it, reports/services.py); a quarter not closed gives a
+provisional one.
 """
 
 import argparse
@@ -54,7 +55,7 @@ class Command(ContractCommand):
             raise CommandError("Error: cần ít nhất một trong --xlsx, --pdf", returncode=2)
         started = time.perf_counter()
         try:
-            report = quarterly_report(Version(quarter, found))
+            report = quarterly_report(Version(quarter, found), issue=True)
         except ReportChanged as exc:
             raise CommandError(str(exc), returncode=1) from None
         except ValidationError as exc:
