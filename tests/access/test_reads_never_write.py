@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lending.models import Loan
+from tests.support.marks import postgres_only
 
 from .test_url_walk import OWN_DATES, TARGETS, named_patterns
 
@@ -38,6 +39,10 @@ def test_every_pattern_is_read_here():
     assert set(TARGETS) >= set(named_patterns()) - {"login", "logout"}
 
 
+# The walk of every page runs on PostgreSQL alone: there a read that locks a row shows
+# (`SELECT … FOR UPDATE`; SQLite compiles the lock away), and it is the slowest test of
+# the suite (every page, at four dates, as five roles).
+@postgres_only
 @pytest.mark.parametrize("role", ROLES)
 def test_no_page_writes_on_a_read(stale_world, as_user, role):
     client = as_user(role)
