@@ -1,8 +1,9 @@
 """The Quảng Ninh demo district reproduces the article's table at 31/12/2019."""
 
 import json
+import subprocess
 from datetime import date
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,16 @@ from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from groups.models import Training
 from reporting import store
 from reporting.indicators import district_figures
 from reporting.periods import Period
+from reports.excel import write_workbook
+from reports.pdf import render_pdf
+from reports.quarterly import Version
+from reports.services import quarterly_report
 from tests.support.charts import assert_charts_hold_their_tables, chart_tables
 from tests.support.scorecard import assert_scorecard_agrees_with_district_report
 from vbsp_district.core.money import vnd
@@ -34,6 +40,12 @@ GOLDEN = {
     "district_report_2020-06-30_2020Q2_by_group.json": ["--as-of", "2020-06-30", "--period", "2020Q2", "--by-group"],
     "district_report_2020-12-31_2020Q4.json": ["--as-of", "2020-12-31", "--period", "2020Q4"],
 }
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def rounded_millions(amount: int) -> int:
@@ -127,3 +139,20 @@ def test_demo_district_reproduces_the_article(settings):
         assert_charts_hold_their_tables(chart_tables(page, first="01/2019", last="12/2020"), series=series)
         if username == "quanly":
             assert f'data-figure="outstanding">{vnd(report["portfolio"]["outstanding"])}<' in page
+
+    # The office's 2019Q4 report: the workbook's Tổng hợp shows the article's entrusted
+    # outstanding, Theo hội the associations' (rounded to millions); the PDF the same.
+    quarterly = quarterly_report(Version(Period.quarter(2019, 4)))
+    buffer = BytesIO()
+    write_workbook(buffer, quarterly.figures, quarterly.meta)
+    workbook = load_workbook(buffer)
+    summary = [c.value for row in workbook["Tổng hợp"].iter_rows() for c in row]
+    assert 326_325_750_000 in summary and "Số liệu tạm tính" in summary
+    by_association = {}
+    for row in workbook["Theo hội"].iter_rows(values_only=True):
+        names = [v for v in row if isinstance(v, str)]
+        if names and names[0] in ("Hội Nông dân", "Hội Liên hiệp Phụ nữ", "Hội Cựu chiến binh", "Đoàn Thanh niên"):
+            by_association[names[0]] = next(v for v in row if isinstance(v, int) and v > 10**9)
+    assert [rounded_millions(v) for v in by_association.values()] == [132_702, 145_509, 23_046, 25_067]
+    text = pdf_text(render_pdf(quarterly.figures, quarterly.meta))
+    assert "326.325,8" in text and "PHÒNG GIAO DỊCH HUYỆN QUẢNG NINH" in text and "Số liệu tạm tính" in text
