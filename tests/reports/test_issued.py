@@ -4,9 +4,11 @@ posting refused keeps them so; figures changed behind the app's back stop the ex
 
 import json
 from datetime import date
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from lending.models import LoanTransaction
 from lending.services import period_close, repayment_post
@@ -85,3 +87,15 @@ def test_figures_changed_behind_the_apps_back_stop_the_export(card_book, manager
 def test_a_quarter_not_begun_has_no_report(card_book):
     with pytest.raises(ValidationError):
         quarterly_report(Version(Period.quarter(2999, 1)))
+
+
+def test_the_reports_figures_are_the_district_reports_and_the_apis(card_book, as_user, hpn):
+    """The workbook and the PDF write `report`: `district_report`'s JSON for the quarter
+    (the office's), the report API's for an officer of the association (theirs)."""
+    out = StringIO()
+    call_command(
+        "district_report", "--as-of", "2020-03-31", "--period", "2020Q1", "--by-group", "--format", "json", stdout=out
+    )
+    assert quarterly_report(Version(Q1)).figures["report"] == json.loads(out.getvalue())
+    api = as_user("officer_hpn").get("/api/v1/report?as_of=2020-03-31&period=2020Q1&by_group=1").json()
+    assert quarterly_report(Version(Q1, hpn)).figures["report"] == api
