@@ -111,18 +111,20 @@ def test_demo_district_reproduces_the_article(settings):
 
     assert LoanTransaction.objects.order_by("-value_date").values_list("value_date", flat=True)[0] <= date(2020, 12, 31)
 
-    # Every month end from 2015 to 2020, stored, answers exactly what the ledger answers.
+    # The month ends stored answer exactly what the ledger answers: every month of 2019 and
+    # 2020 (the dashboards' 24 months and the scorecard's year) and each earlier year's
+    # last month (the store's own tests hold every period on smaller books).
     first = store.first_book_day()
     assert first <= date(2015, 1, 31)
-    for year in range(2015, 2021):
-        for month in range(1, 13):
-            period = Period.month(year, month)
-            live = district_figures(period.end, period, by_group=True)
-            store.build(period)
-            with CaptureQueriesContext(connection) as queries:
-                assert district_figures(period.end, period, by_group=True) == live, period.label
-            assert any("reporting_periodcube" in q["sql"] for q in queries)
-            assert not any("lending_loantransaction" in q["sql"] for q in queries)
+    months = [(year, 12) for year in range(2015, 2019)] + [(y, m) for y in (2019, 2020) for m in range(1, 13)]
+    for year, month in months:
+        period = Period.month(year, month)
+        live = district_figures(period.end, period, by_group=True)
+        store.build(period)
+        with CaptureQueriesContext(connection) as queries:
+            assert district_figures(period.end, period, by_group=True) == live, period.label
+        assert any("reporting_periodcube" in q["sql"] for q in queries)
+        assert not any("lending_loantransaction" in q["sql"] for q in queries)
 
     # The 2020 scorecard's figure targets are the report's figures, unit by unit.
     assert assert_scorecard_agrees_with_district_report(2020, date(2020, 12, 31)) == 5 * (3 * 12 + 4)
