@@ -20,6 +20,7 @@ from emulation.models import CommuneAssociationGrade, Every, GroupGrade
 from emulation.scorecard import ASSOCIATION, COMMUNE_ASSOCIATION, DISTRICT, Book, Unit, evaluate, targets_of, units
 from emulation.text import shown
 from groups.models import Association, Commune, SavingsGroup
+from reporting.cache import kept
 from reporting.indicators import ASSOCIATION_ORDER, ZERO, Figures, figure_sets_within, monthly_series, series_point
 from reporting.periods import Period
 from vbsp_district.core.money import percent, vn_date, vnd
@@ -330,7 +331,7 @@ def book_for(moment: Moment) -> Book | None:
     targets = targets_of(year)
     if not targets:
         return None
-    book = Book(year, moment.as_of, units(year))
+    book = kept("scorecard_book", (year, moment.as_of), lambda: Book(year, moment.as_of, units(year)))
     book.targets = targets
     return book
 

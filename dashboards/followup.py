@@ -23,6 +23,7 @@ from emulation.scorecard import DISTRICT, Unit
 from groups.models import Commune, SavingsGroup
 from lending.engine import billing_day
 from lending.models import Loan
+from reporting.cache import kept
 from reporting.indicators import loan_figures
 from reporting.periods import Period
 from reporting.sql import Scope
@@ -121,6 +122,26 @@ def _in_unit(unit: Unit, association_id, commune_id) -> bool:
 def follow_up(unit: Unit, moment: Moment) -> list[Entry]:
     """The unit's loans and groups to look at, by commune, group and loan."""
     as_of = moment.as_of
+    loan_reasons, group_reasons, group_of, commune_of = kept("follow_up", (unit, as_of), lambda: _reasons(unit, moment))
+    loans = Loan.objects.select_related("member").in_bulk(loan_reasons)
+    groups = SavingsGroup.objects.in_bulk({*group_reasons, *(g for g in group_of.values() if g)})
+    communes = Commune.objects.in_bulk()
+    entries = []
+    for pk, reasons in loan_reasons.items():
+        group = groups.get(group_of[pk])
+        entries.append(Entry(communes[commune_of[pk]], group, loans[pk], reasons))
+    for pk, reasons in group_reasons.items():
+        group = groups[pk]
+        entries.append(Entry(communes[group.commune_id], group, None, reasons))
+    for entry in entries:
+        entry.next_transaction_day = next_transaction_day(entry.commune, as_of)
+    return sorted(entries, key=lambda e: e.order)
+
+
+def _reasons(unit: Unit, moment: Moment) -> tuple[dict, dict, dict, dict]:
+    """({loan id: [Reason]}, {group id: [Reason]}, {loan id: group id}, {loan id: commune
+    id}): what the follow-up list holds, as ids (kept between requests)."""
+    as_of = moment.as_of
     scope = None if unit.level == DISTRICT else Scope.within(unit.association_id, unit.commune_id)
     figures = {
         pk: f
@@ -152,21 +173,9 @@ def follow_up(unit: Unit, moment: Moment) -> list[Entry]:
     for group_id, day in _missed_meetings(unit, as_of):
         group_reasons.setdefault(group_id, []).append(Reason(NO_MEETING, note=f"ngày giao dịch {vn_date(day)}"))
 
-    loans = Loan.objects.select_related("member").in_bulk(loan_reasons)
     group_of = {pk: figures[pk]["group_id"] for pk in loan_reasons}
     commune_of = {pk: figures[pk]["commune_id"] for pk in loan_reasons}
-    groups = SavingsGroup.objects.in_bulk({*group_reasons, *(g for g in group_of.values() if g)})
-    communes = Commune.objects.in_bulk()
-    entries = []
-    for pk, reasons in loan_reasons.items():
-        group = groups.get(group_of[pk])
-        entries.append(Entry(communes[commune_of[pk]], group, loans[pk], reasons))
-    for pk, reasons in group_reasons.items():
-        group = groups[pk]
-        entries.append(Entry(communes[group.commune_id], group, None, reasons))
-    for entry in entries:
-        entry.next_transaction_day = next_transaction_day(entry.commune, as_of)
-    return sorted(entries, key=lambda e: e.order)
+    return loan_reasons, group_reasons, group_of, commune_of
 
 
 def _weak_grades(unit: Unit, month: Period) -> list[tuple]:

@@ -225,7 +225,7 @@ class Book:
             tally[0] += n
             tally[1] += n if band in GOOD else 0
             tally[2] += n if band == WEAK else 0
-        return tallies
+        return {month: dict(by_unit) for month, by_unit in tallies.items()}  # plain: a Book is kept
 
     def _unit_grades(self) -> dict:
         """{quarter: {(association id, commune id): grade}}."""
@@ -253,7 +253,7 @@ class Book:
                     broadcasts[quarter][(association_id, commune_id)] += 1
             else:
                 press[quarter][association_id] += 1
-        return press, broadcasts
+        return {q: dict(v) for q, v in press.items()}, {q: dict(v) for q, v in broadcasts.items()}
 
     def commune_units(self, unit: Unit) -> list[tuple[int, int]]:
         """The (association id, commune id) of the commune associations a unit holds."""

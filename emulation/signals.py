@@ -6,13 +6,15 @@ in the same transaction, the ended quarters it was and is dated in, for its comm
 the stored grades stay derived facts, like the stored figures they sit with.
 """
 
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from groups.models import NewsItem
+from reporting.cache import bump_records
 from reporting.periods import Period
 from reporting.store import ended_periods
 
 from .grading import grade_quarter
+from .models import GradingRules
 
 
 def _quarters(item: NewsItem | None) -> set[tuple[str, int]]:
@@ -47,3 +49,6 @@ def _after(sender, instance, raw=False, **kwargs):
 def connect():
     pre_save.connect(_before, sender=NewsItem, dispatch_uid="emulation.news_before")
     post_save.connect(_after, sender=NewsItem, dispatch_uid="emulation.news_after")
+    # the grades a new rule set decides are kept between requests (reporting/cache.py)
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(bump_records, sender=GradingRules, dispatch_uid=f"emulation.kept.{name}")

@@ -33,6 +33,7 @@ from lending.models import Loan, LoanProgram
 from lending.selectors import bills_beyond_cache
 from vbsp_district.core.money import round_half_up
 
+from .cache import kept
 from .periods import Period
 from .sql import DIMENSIONS, LOAN_COLUMNS, PERIOD_COLUMNS, BookQuery, Scope, StoredQuery
 from .store import current_periods, first_book_day, stored_period, stored_sums
@@ -198,12 +199,25 @@ def _query(as_of: date, period, loan_ids=None, scope: Scope | None = None) -> Bo
     )
 
 
-def _statement(as_of: date, period: Period | None, scope: Scope | None = None, within: dict | None = None):
-    """The stored period's figures when they answer (as_of, period) and are current
-    (reporting/store.py), only the rows of the keys `within` names; else the live
-    statement over the ledger (over `scope` only)."""
+def _aggregate_rows(as_of: date, period: Period | None, dims: list, scope: Scope | None, within: dict | None):
+    """(value columns, rows) of the aggregate over `dims`: the stored period's when it
+    answers (as_of, period) and is current (reporting/store.py), only the rows of the keys
+    `within` names; else the live statement over the ledger (over `scope` only), kept
+    between requests while the book is unchanged (reporting/cache.py)."""
     stored = stored_period(period, as_of)
-    return StoredQuery(stored, period, within) if stored is not None else _query(as_of, period, scope=scope)
+    if stored is not None:
+        return _run_aggregate(StoredQuery(stored, period, within), dims)
+    return kept(
+        "figure_sets",
+        (as_of, period, tuple(dims), scope),
+        lambda: _run_aggregate(_query(as_of, period, scope=scope), dims),
+    )
+
+
+def _run_aggregate(query: BookQuery, dims: list) -> tuple[tuple, list]:
+    with connection.cursor() as cursor:
+        cursor.execute(query.aggregate_sql(dims), query.params)
+        return tuple(query.value_columns), cursor.fetchall()
 
 
 def figure_sets(
@@ -221,14 +235,11 @@ def figure_sets(
     dims = [_dimension(d) for d in dimensions]
     if not dims:
         return []
-    query = _statement(as_of, period, scope, within)
+    value_columns, rows = _aggregate_rows(as_of, period, dims, scope, within)
     names = ["dimension", "part", *(f"k{i}" for i in range(len(DIMENSIONS)))]
-    names += list(query.value_columns) + ["borrowers"]
+    names += list(value_columns) + ["borrowers"]
     sums: list[dict] = [{} for _ in dims]
     borrowers: list[dict] = [{} for _ in dims]
-    with connection.cursor() as cursor:
-        cursor.execute(query.aggregate_sql(dims), query.params)
-        rows = cursor.fetchall()
     for row in rows:
         values = dict(zip(names, row, strict=True))
         index, part = values.pop("dimension"), values.pop("part")

@@ -33,6 +33,8 @@ class StoredPeriod(models.Model):
     end = models.DateField(_("đến ngày"), db_index=True)
     built_at = models.DateTimeField(_("thời điểm tính"))
     stale = models.BooleanField(_("cần tính lại"), default=False)
+    # one more at every settle: today's figures' revision is the book's (reporting/cache.py)
+    revision = models.PositiveBigIntegerField(_("lần cập nhật"), default=0)
 
     class Meta:
         verbose_name = _("kỳ đã lưu số liệu")
@@ -111,3 +113,20 @@ class PeriodBorrower(models.Model):
 
     def __str__(self):
         return f"{self.period_id}: {self.borrower_id}"
+
+
+class Revision(models.Model):
+    """A counter bumped by every write of the records that figures kept between requests
+    read besides the book (reporting/cache.py): meetings, news items, grading rules, the
+    organization's names and transaction days. A row of its own, so that these writes
+    never wait on the stored periods the book's writes lock."""
+
+    name = models.CharField(_("tên"), max_length=32, unique=True)
+    number = models.PositiveBigIntegerField(_("số lần ghi"), default=0)
+
+    class Meta:
+        verbose_name = _("số lần ghi")
+        verbose_name_plural = _("số lần ghi")
+
+    def __str__(self):
+        return f"{self.name}: {self.number}"

@@ -11,14 +11,23 @@ computed live until `rebuild_figures` builds them again. A bulk write (an import
 
 from datetime import date, timedelta
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
-from groups.models import GroupAssignment, Member, Membership, SavingsGroup
+from groups.models import (
+    Association,
+    Commune,
+    GroupAssignment,
+    GroupMeeting,
+    Member,
+    Membership,
+    NewsItem,
+    SavingsGroup,
+)
 from lending.models import Channel, Extension, Freeze, Loan, LoanTransaction, SavingsTransaction
 from vbsp_district.core.signals import book_changed
 from vbsp_district.core.writes import book_written, write_notes
 
-from . import store
+from . import cache, store
 from .sql import Scope
 
 
@@ -122,4 +131,8 @@ def connect():
     ):
         post_save.connect(_on_save, sender=model, dispatch_uid=f"reporting.stale.{model._meta.label}")
     book_changed.connect(_on_book_changed, dispatch_uid="reporting.stale.book_changed")
+    # the records figures kept between requests read besides the book (reporting/cache.py)
+    for model in (GroupMeeting, NewsItem, Association, Commune):
+        for signal in (post_save, post_delete):
+            signal.connect(cache.bump_records, sender=model, dispatch_uid=f"reporting.kept.{model._meta.label}")
     book_written.connect(_on_book_written, dispatch_uid="reporting.settle.book_written")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
 from lending.models import Loan, LoanTransaction, SavingsTransaction
@@ -292,6 +292,8 @@ def settle(day: date, scope) -> int:
     for stored in periods:
         _insert(stored.pk, *_computed(*_target(stored), scope))
         _roll_up(stored.pk, communes)
+    # rows already locked: what was kept of the figures before this write is not read again
+    StoredPeriod.objects.filter(pk__in=[p.pk for p in periods]).update(revision=F("revision") + 1)
     _derive(periods, scope)
     return len(periods)
 

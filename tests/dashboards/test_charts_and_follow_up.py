@@ -127,7 +127,7 @@ def _grow(book, staff, hnd, poor):
 # The statements of a dashboard and of its follow-up list, whatever the size of the book
 # (with the store built: the month's, quarter's and year's figures, the series, the
 # scorecard's facts, the grades; the follow-up list's loans in one statement).
-QUERIES = {"dashboard": 36, "follow-up": 16}
+QUERIES = {"dashboard": 37, "follow-up": 17}
 
 
 def _counts(client) -> dict[str, int]:

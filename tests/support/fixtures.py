@@ -21,6 +21,7 @@ At 6,60 %/năm: 12.000.000 accrues 2.200 đ a day, 6.000.000 1.100, 18.000.000 3
 from datetime import date
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 
 from groups.models import Association
@@ -40,6 +41,13 @@ from .factories import CommuneFactory, GroupFactory, MemberFactory, UserFactory
 
 
 # -- the database ------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _no_figures_kept_from_another_test():
+    """Each test starts with nothing kept between requests (reporting/cache.py): ids and
+    build times repeat across tests that roll back."""
+    caches["figures"].clear()
+
+
 @pytest.fixture(scope="module")
 def vacuum_afterwards(django_db_setup, django_db_blocker):
     """VACUUM the test database once the module's tests have rolled back (PostgreSQL).

@@ -142,6 +142,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The largest amount one posting may carry: three zeros too many are caught, not posted.
 VBSP_MAX_POSTING_AMOUNT = env.int("VBSP_MAX_POSTING_AMOUNT", default=2_000_000_000)
 
+# Figures kept between requests while the book is unchanged (reporting/cache.py): files
+# shared by every worker of the server, under var/ by default. FIGURES_CACHE_URL names
+# another cache (django-environ's form, e.g. rediscache://127.0.0.1:6379/1).
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    "figures": env.cache("FIGURES_CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'figures'}"),
+}
+CACHES["figures"].setdefault("TIMEOUT", 24 * 3600)
+CACHES["figures"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
+
 # Sessions on shared office PCs: gone when the browser closes, and after a working day
 # without a request (vbsp_district.access.middleware.SessionRefreshMiddleware moves it on).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
