@@ -85,16 +85,6 @@ class Entry:
             return f"{self.loan.loan_no} · {self.loan.member.full_name}"
         return f"{self.group.code} · {self.group.name}"
 
-    @property
-    def order(self) -> tuple:
-        return (
-            self.next_transaction_day,
-            self.commune.code,
-            self.group.code if self.group else "",
-            0 if self.loan is None else 1,
-            self.title,
-        )
-
 
 def next_transaction_day(commune: Commune, as_of: date) -> date:
     """The commune's first transaction day after `as_of`."""
@@ -119,28 +109,78 @@ def _in_unit(unit: Unit, association_id, commune_id) -> bool:
     return unit.level == DISTRICT or unit.covers(association_id, commune_id)
 
 
-def follow_up(unit: Unit, moment: Moment) -> list[Entry]:
-    """The unit's loans and groups to look at, by commune, group and loan."""
-    as_of = moment.as_of
-    loan_reasons, group_reasons, group_of, commune_of = kept("follow_up", (unit, as_of), lambda: _reasons(unit, moment))
-    loans = Loan.objects.select_related("member").in_bulk(loan_reasons)
-    groups = SavingsGroup.objects.in_bulk({*group_reasons, *(g for g in group_of.values() if g)})
+@dataclass
+class FollowUp:
+    """A unit's follow-up list in its order, as ids (kept between requests): rows of
+    (loan id or None, group id or None, commune id, next transaction day, reasons as
+    (code, amount, note) tuples, which are read back from the cache far faster than
+    objects)."""
+
+    rows: list[tuple]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def entries(self, limit: int | None = None) -> list[Entry]:
+        """The first `limit` entries (all without), with their loans, groups and communes
+        read now: three queries, whatever the list's length."""
+        rows = self.rows[:limit]
+        loans = Loan.objects.select_related("member").in_bulk({loan for loan, *_ in rows if loan})
+        groups = SavingsGroup.objects.in_bulk({group for _, group, *_ in rows if group})
+        communes = Commune.objects.in_bulk({commune for _, _, commune, *_ in rows})
+        return [
+            Entry(communes[commune], groups.get(group), loans.get(loan), [Reason(*r) for r in reasons], day)
+            for loan, group, commune, day, reasons in rows
+        ]
+
+    def reason_counts(self) -> list[tuple[str, int]]:
+        """(reason, entries with it) for every reason, in REASONS' order."""
+        counts = dict.fromkeys(REASONS, 0)
+        for *_, reasons in self.rows:
+            for code, _amount, _note in reasons:
+                counts[code] += 1
+        return [(REASONS[code], n) for code, n in counts.items()]
+
+
+def follow_up(unit: Unit, moment: Moment) -> FollowUp:
+    """The unit's loans and groups to look at, by next transaction day, commune, group and
+    loan (a group before its loans; loans by number, which orders them as their titles)."""
+    return kept("follow_up", (unit, moment.as_of), lambda: FollowUp(_ordered(unit, moment)))
+
+
+def _ordered(unit: Unit, moment: Moment) -> list[tuple]:
+    loan_reasons, group_reasons, group_of, commune_of = _reasons(unit, moment)
+    loan_numbers = dict(Loan.objects.filter(pk__in=loan_reasons).values_list("pk", "loan_no"))
+    groups = {
+        pk: (code, commune_id)
+        for pk, code, commune_id in SavingsGroup.objects.filter(
+            pk__in={*group_reasons, *(g for g in group_of.values() if g)}
+        ).values_list("pk", "code", "commune_id")
+    }
     communes = Commune.objects.in_bulk()
-    entries = []
+    rows = []
+    loan_reasons = {pk: _plain(reasons) for pk, reasons in loan_reasons.items()}
+    group_reasons = {pk: _plain(reasons) for pk, reasons in group_reasons.items()}
     for pk, reasons in loan_reasons.items():
-        group = groups.get(group_of[pk])
-        entries.append(Entry(communes[commune_of[pk]], group, loans[pk], reasons))
+        group, commune = group_of[pk], communes[commune_of[pk]]
+        group_code = groups[group][0] if group else ""
+        day = next_transaction_day(commune, moment.as_of)
+        rows.append(((day, commune.code, group_code, 1, loan_numbers[pk]), (pk, group, commune.pk, day, reasons)))
     for pk, reasons in group_reasons.items():
-        group = groups[pk]
-        entries.append(Entry(communes[group.commune_id], group, None, reasons))
-    for entry in entries:
-        entry.next_transaction_day = next_transaction_day(entry.commune, as_of)
-    return sorted(entries, key=lambda e: e.order)
+        code, commune_id = groups[pk]
+        commune = communes[commune_id]
+        day = next_transaction_day(commune, moment.as_of)
+        rows.append(((day, commune.code, code, 0, code), (None, pk, commune.pk, day, reasons)))
+    return [row for _order, row in sorted(rows, key=lambda r: r[0])]
+
+
+def _plain(reasons: list[Reason]) -> tuple:
+    return tuple((r.code, r.amount, r.note) for r in reasons)
 
 
 def _reasons(unit: Unit, moment: Moment) -> tuple[dict, dict, dict, dict]:
     """({loan id: [Reason]}, {group id: [Reason]}, {loan id: group id}, {loan id: commune
-    id}): what the follow-up list holds, as ids (kept between requests)."""
+    id}): what the follow-up list holds, as ids."""
     as_of = moment.as_of
     scope = None if unit.level == DISTRICT else Scope.within(unit.association_id, unit.commune_id)
     figures = {

@@ -104,14 +104,6 @@ def dashboard(request, unit_code: str | None = None):
     return render(request, "dashboards/dashboard.html", context)
 
 
-def _reason_counts(entries) -> list[tuple[str, int]]:
-    counts = {code: 0 for code in followup.REASONS}
-    for entry in entries:
-        for reason in entry.reasons:
-            counts[reason.code] += 1
-    return [(followup.REASONS[code], n) for code, n in counts.items()]
-
-
 @reader_required
 def follow_up(request, unit_code: str):
     """The follow-up list: the dashboard's section (asked by htmx once the page is shown),
@@ -119,16 +111,16 @@ def follow_up(request, unit_code: str):
     unit = _unit(request, unit_code)
     today = timezone.localdate()
     as_of = _as_of(request)
-    entries = followup.follow_up(unit, figures.Moment.at(as_of))
+    found = followup.follow_up(unit, figures.Moment.at(as_of))
     query = _query(as_of, today)
     code = unit.code or DISTRICT
     context = {
         "unit": unit,
         "as_of": as_of,
         "date_query": query,
-        "entries": entries[:SHOWN_ENTRIES],
-        "entry_count": len(entries),
-        "reason_counts": _reason_counts(entries),
+        "entries": found.entries(SHOWN_ENTRIES),
+        "entry_count": len(found),
+        "reason_counts": found.reason_counts(),
         "export_url": reverse("dashboard_follow_up_xlsx", args=[code]) + query,
         "dashboard_url": reverse("dashboard_unit", args=[code]) + query,
     }
@@ -140,7 +132,7 @@ def follow_up(request, unit_code: str):
 def follow_up_workbook(request, unit_code: str):
     unit = _unit(request, unit_code)
     as_of = _as_of(request)
-    entries = followup.follow_up(unit, figures.Moment.at(as_of))
+    entries = followup.follow_up(unit, figures.Moment.at(as_of)).entries()
     buffer = BytesIO()
     export.follow_up_workbook(buffer, entries, unit_name=unit.name, as_of=as_of)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -20,10 +20,14 @@ figures newer than their key, which no later request asks for. Nothing is kept f
 inside a write of the book, which reads what it has not committed yet.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
+from django.apps import apps
+from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -36,6 +40,21 @@ from .models import Revision, StoredPeriod
 RECORDS = "records"
 ALIAS = "figures"
 T = TypeVar("T")
+
+
+@functools.cache
+def _code() -> str:
+    """The application's code, hashed once per process: what an older version kept (in
+    another shape, or computed by rules since changed) is never read by a newer one."""
+    digest = hashlib.sha256()
+    for app in apps.get_app_configs():
+        root = Path(app.path)
+        if not root.is_relative_to(settings.BASE_DIR) or "site-packages" in root.parts:
+            continue  # Django's and the libraries' apps
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def book_state() -> tuple | None:
@@ -65,7 +84,7 @@ def kept(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     state = book_state()
     if state is None:
         return compute()
-    key = f"{name}:" + hashlib.sha256(repr((state, parts)).encode()).hexdigest()
+    key = f"{name}:" + hashlib.sha256(repr((_code(), state, parts)).encode()).hexdigest()
     cache = caches[ALIAS]
     value = cache.get(key)
     if value is None:

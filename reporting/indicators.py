@@ -202,11 +202,16 @@ def _query(as_of: date, period, loan_ids=None, scope: Scope | None = None) -> Bo
 def _aggregate_rows(as_of: date, period: Period | None, dims: list, scope: Scope | None, within: dict | None):
     """(value columns, rows) of the aggregate over `dims`: the stored period's when it
     answers (as_of, period) and is current (reporting/store.py), only the rows of the keys
-    `within` names; else the live statement over the ledger (over `scope` only), kept
-    between requests while the book is unchanged (reporting/cache.py)."""
+    `within` names; else the live statement over the ledger (over `scope` only). Either is
+    kept between requests while the book is unchanged (reporting/cache.py): a stored
+    period rebuilt has a new id, one settled moves the book's state on."""
     stored = stored_period(period, as_of)
     if stored is not None:
-        return _run_aggregate(StoredQuery(stored, period, within), dims)
+        return kept(
+            "stored_sets",
+            (stored, period, tuple(dims), within),
+            lambda: _run_aggregate(StoredQuery(stored, period, within), dims),
+        )
     return kept(
         "figure_sets",
         (as_of, period, tuple(dims), scope),

@@ -19,6 +19,7 @@ from lending.models import Loan, LoanTransaction, SavingsTransaction
 from lending.selectors import bills_beyond_cache
 from vbsp_district.core.months import month_add, month_end
 
+from .cache import kept
 from .models import PeriodBorrower, PeriodCube, PeriodTotal, StoredPeriod
 from .periods import Period
 from .sql import (
@@ -393,11 +394,16 @@ def stored_sums(period_ids: list[int], by, *, association_id=None, commune_id=No
         f"SELECT period_id, {', '.join(keys)}, " + ", ".join(f"SUM({c})" for c in columns) + f" FROM {table}"
         f" WHERE {' AND '.join(where)} GROUP BY period_id, {', '.join(keys)}"
     )
+
+    def fetch():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
     result: dict = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for period_id, *row in cursor.fetchall():
-            key = row[0] if len(dims) == 1 else tuple(row[: len(dims)])
-            sums = row[len(dims) :]
-            result.setdefault(period_id, {})[key] = {c: int(v or 0) for c, v in zip(columns, sums, strict=True)}
+    # kept between requests: a period rebuilt has a new id, one settled moves the book's state on
+    for period_id, *row in kept("stored_sums", (sql, tuple(params)), fetch):
+        key = row[0] if len(dims) == 1 else tuple(row[: len(dims)])
+        sums = row[len(dims) :]
+        result.setdefault(period_id, {})[key] = {c: int(v or 0) for c, v in zip(columns, sums, strict=True)}
     return result

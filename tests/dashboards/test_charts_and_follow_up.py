@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from dashboards.charts import AMOUNT, RATIO, Chart
 from groups.models import Member
 from lending.services import repayment_post
+from reporting import store
 from tests.emulation.conftest import store_2020
 from tests.support.book import disburse, new_group, new_member
 from tests.support.charts import assert_charts_hold_their_tables, chart_points, chart_tables
@@ -126,8 +127,11 @@ def _grow(book, staff, hnd, poor):
 
 # The statements of a dashboard and of its follow-up list, whatever the size of the book
 # (with the store built: the month's, quarter's and year's figures, the series, the
-# scorecard's facts, the grades; the follow-up list's loans in one statement).
-QUERIES = {"dashboard": 37, "follow-up": 17}
+# scorecard's facts, the grades; the follow-up list's loans in one statement; each
+# figure set also reads the book's state first, reporting/cache.py) and, once today's
+# figures are stored, when they are read again with nothing written meanwhile.
+QUERIES = {"dashboard": 43, "follow-up": 20}
+KEPT_QUERIES = {"dashboard": 23, "follow-up": 7}
 
 
 def _counts(client) -> dict[str, int]:
@@ -144,6 +148,9 @@ def _counts(client) -> dict[str, int]:
 
 def test_query_counts_are_pinned(card_book, as_user):
     assert _counts(as_user("manager")) == QUERIES
+    store.build_today()
+    _counts(as_user("manager"))
+    assert _counts(as_user("manager")) == KEPT_QUERIES
 
 
 def test_query_counts_do_not_grow_with_the_book(book, as_user, staff, hnd, poor):
