@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup run test check bench demo
+.PHONY: setup run test check bench demo lock
 
 setup:
 	@./scripts/setup.sh
@@ -28,3 +28,10 @@ check: setup
 # (README, "Benchmark"). BENCH_ARGS passes options, e.g. BENCH_ARGS="--scales 1".
 bench: setup
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# The lock files with hashes, from pyproject.toml's ranges: the newest versions they allow
+# (README, "Dependencies"). pip-tools runs in a virtual environment of its own.
+lock:
+	test -x .venv-tools/bin/pip-compile || (python3 -m venv .venv-tools && .venv-tools/bin/pip install -q pip-tools)
+	.venv-tools/bin/pip-compile -q --upgrade --generate-hashes --strip-extras --allow-unsafe -o requirements.txt pyproject.toml
+	.venv-tools/bin/pip-compile -q --upgrade --generate-hashes --strip-extras --allow-unsafe --extra test -o requirements-dev.txt pyproject.toml

@@ -19,7 +19,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import MethodNotAllowed, NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
@@ -131,8 +131,8 @@ class SchemaView(GetOnly, SpectacularAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class DocsView(GetOnly, SpectacularSwaggerView):
-    pass
+class DocsView(GetOnly, SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served apart (`?script`): no inline script."""
 
 
 def _flag(text: str, name: str) -> bool:

@@ -26,9 +26,10 @@ fi
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
+# The exact versions of requirements-dev.txt (the app's and the tests'), each file checked
+# against its hash: every machine gets the same packages (README, "Dependencies").
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+if [ ! -f "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --require-hashes -r requirements-dev.txt
     touch "$stamp"
 fi

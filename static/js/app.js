@@ -22,3 +22,11 @@ document.addEventListener("submit", function (event) {
   }
   form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
 });
+// A select marked data-submit-on-change sends its form when changed (no inline handler:
+// the content security policy allows no inline script).
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field.hasAttribute && field.hasAttribute("data-submit-on-change") && field.form) {
+    field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
+  }
+});
