@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
+from .views import audit_trail
+
 # Paths and query parameters are English words, as in the code (the pages speak
 # Vietnamese). Links from before keep working: the old Vietnamese paths redirect here,
 # and the old parameters (`ngay`, `xa`) are renamed by LegacyQueryMiddleware.
@@ -35,6 +37,7 @@ def _moved(url: str):
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("audit/", audit_trail, name="audit_trail"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -194,6 +194,7 @@ TARGETS = {
         "other": reverse("reversal_decide", args=[w.r_hpn.pk]),
     },
     "period_list": lambda w: {"any": reverse("period_list")},
+    "audit_trail": lambda w: {"any": reverse("audit_trail") + "?object_type=lending.LoanTransaction"},
     # the managers' emulation desk: the year's targets and the grading rules
     "target_list": lambda w: {"any": reverse("target_list")},
     "target_year": lambda w: {"any": reverse("target_year", args=[2020])},
@@ -281,6 +282,8 @@ FOREIGN = [
 ]
 # The managers' emulation desk: staff and officers are refused it.
 EMULATION_DESK = {"target_list", "target_year", "target_copy_year", "target_edit", "grading_rules", "grading_rules_new"}
+# Pages for managers alone: the emulation desk and the audit trail.
+MANAGER_DESK = EMULATION_DESK | {"audit_trail"}
 # Pages an officer may not open at all (they post, or are the managers' desk).
 POSTING = {
     "group_create",
@@ -302,7 +305,7 @@ POSTING = {
     "transaction_day",
     "reversal_list",
     "period_list",
-    *EMULATION_DESK,
+    *MANAGER_DESK,
     "report_issue",
 }
 
@@ -338,7 +341,7 @@ def test_branch_staff_open_every_page(world, as_user, role):
         for url in build(world).values():
             status = client.get(url).status_code
             expected = {200}
-            if name == "workbook_import" or name in EMULATION_DESK:
+            if name == "workbook_import" or name in MANAGER_DESK:
                 expected = {200} if role == "manager" else {403}
             if name == "reversal_decide" and role == "staff":
                 expected = {200, 403}
