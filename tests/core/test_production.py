@@ -83,3 +83,12 @@ def test_every_dependency_is_locked_with_its_hashes():
         pinned = re.findall(r"^([A-Za-z0-9_.-]+)==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+", text, re.M)
         assert _names(wanted) <= _names(pinned), (lock, _names(wanted) - _names(pinned))
         assert len(pinned) == len(re.findall(r"^[A-Za-z0-9_.-]+==", text, re.M))  # every pin has its hashes
+
+
+def test_every_setting_read_from_the_environment_is_in_the_example():
+    read = set()
+    for path in (ROOT / "vbsp_district" / "settings").glob("*.py"):
+        read |= set(re.findall(r'env(?:\.[a-z]+)?\("([A-Z_]+)"', path.read_text(encoding="utf-8")))
+    example = set(re.findall(r"^# ?([A-Z_]+)=", (ROOT / ".env.example").read_text(encoding="utf-8"), re.M))
+    assert read, "no setting found"
+    assert read - example == set()
