@@ -15,6 +15,30 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# What Chromium refused under the pages' content security policy (an inline script, a
+# file from elsewhere), from every context the tests open: each test must leave none.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watched(new_context):
+    def opened(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: CSP_VIOLATIONS.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        return context
+
+    return opened
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violation():
+    before = len(CSP_VIOLATIONS)
+    yield
+    assert CSP_VIOLATIONS[before:] == []
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
@@ -45,6 +69,7 @@ def browser():
         for alias, contents in serialized.items():
             if contents is not None:
                 connections[alias]._test_serialized_contents = contents
+        browser.new_context = _watched(browser.new_context)
         yield browser
         browser.close()
 
