@@ -12,6 +12,9 @@ the book's state, read first, in one query:
   computed live until `rebuild_figures` builds them again.
 - the `records` counter (`Revision`), bumped by every save or delete of the other records
   kept facts read (meetings, news items, grading rules, associations, communes).
+- the database's name and, on PostgreSQL, its id: a database dropped and restored from a
+  backup is a new one (its revisions start again from the backup's); on SQLite, where
+  the file is the database, empty the cache after putting back an older file.
 
 Any such write changes the state, so the figures kept under the old one are never read
 again: what is read from here is what a live computation would give at that moment. The
@@ -61,18 +64,22 @@ def book_state() -> tuple | None:
     """What the kept figures depend on, or None when today's stored figures are missing
     or stale (nothing is kept then)."""
     today = timezone.localdate()
+    # PostgreSQL: the database's own id, new whenever it is created again, so that a
+    # backup restored and then written to never meets what was kept before the restore
+    database = "(SELECT oid FROM pg_database WHERE datname = current_database())"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT sp.id, sp.built_at, sp.revision,"
-            " (SELECT r.number FROM reporting_revision r WHERE r.name = %s)"
+            " (SELECT r.number FROM reporting_revision r WHERE r.name = %s),"
+            f" {database if connection.vendor == 'postgresql' else 'NULL'}"
             " FROM reporting_storedperiod sp WHERE sp.label = %s AND sp.kind = %s AND sp.stale = %s",
             [RECORDS, f"{today:%Y%m%d}", StoredPeriod.Kind.DAY, False],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, built_at, revision, records = row
-    return (today.isoformat(), pk, str(built_at), revision, records or 0)
+    pk, built_at, revision, records, database_id = row
+    return (connection.settings_dict["NAME"], database_id, today.isoformat(), pk, str(built_at), revision, records or 0)
 
 
 def kept(name: str, parts: tuple, compute: Callable[[], T]) -> T:
