@@ -47,8 +47,12 @@ def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
         Kind.INTEREST: facts.interest_payments,
         Kind.INTEREST_WRITE_OFF: facts.interest_write_offs,
     }
-    rows = effective_loan_transactions(loan=loan).values_list("kind", "value_date", "amount")
-    for kind, value_date, amount in list(rows) + list(extra):
+    # in the ledger's order (date, then id), sorted here: asked for in that order, SQLite
+    # walks the whole ledger by its date index instead of the loan's rows by the loan's
+    rows = effective_loan_transactions(loan=loan).order_by().values_list("value_date", "id", "kind", "amount")
+    for value_date, _id, kind, amount in sorted(rows):
+        by_kind[kind].append((value_date, amount))
+    for kind, value_date, amount in extra:
         by_kind[kind].append((value_date, amount))
     facts.installments = list(Installment.objects.filter(loan=loan).values_list("id", "due_on", "principal"))
     facts.extensions = list(

@@ -32,7 +32,12 @@ Kind = LoanTransaction.Kind
 def principal_path(loan: Loan) -> list[tuple[date, int]]:
     """The loan's outstanding as dated deltas: + disbursements, − repayments, − write-offs."""
     sign = {Kind.DISBURSEMENT: 1, Kind.PRINCIPAL: -1, Kind.PRINCIPAL_WRITE_OFF: -1}
-    rows = effective_loan_transactions(loan=loan, kind__in=list(sign)).values_list("kind", "value_date", "amount")
+    # unordered: the path is summed by day (ordered by date, SQLite would walk the whole ledger)
+    rows = (
+        effective_loan_transactions(loan=loan, kind__in=list(sign))
+        .order_by()
+        .values_list("kind", "value_date", "amount")
+    )
     return [(d, sign[k] * a) for k, d, a in rows]
 
 
@@ -42,16 +47,16 @@ def interest_path(loan: Loan) -> list[tuple[date, int]]:
     rows = [(b.billed_on, b.amount) for b in book.bills(timezone.localdate())]
     rows += [
         (d, -a)
-        for d, a in effective_loan_transactions(
-            loan=loan, kind__in=[Kind.INTEREST, Kind.INTEREST_WRITE_OFF]
-        ).values_list("value_date", "amount")
+        for d, a in effective_loan_transactions(loan=loan, kind__in=[Kind.INTEREST, Kind.INTEREST_WRITE_OFF])
+        .order_by()
+        .values_list("value_date", "amount")
     ]
     return rows
 
 
 def savings_path(member: Member) -> list[tuple[date, int]]:
     sign = {SavingsTransaction.Kind.DEPOSIT: 1, SavingsTransaction.Kind.WITHDRAWAL: -1}
-    rows = effective_savings_transactions(member=member).values_list("kind", "value_date", "amount")
+    rows = effective_savings_transactions(member=member).order_by().values_list("kind", "value_date", "amount")
     return [(d, sign[k] * a) for k, d, a in rows]
 
 
