@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup run test check bench demo lock
+.PHONY: setup run test check bench demo lock load
 
 setup:
 	@./scripts/setup.sh
@@ -28,6 +28,12 @@ check: setup
 # (README, "Benchmark"). BENCH_ARGS passes options, e.g. BENCH_ARGS="--scales 1".
 bench: setup
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# 50 staff posting repayments at once for 5 minutes through gunicorn, then the ledger
+# reconciled with what each was told (README, "Benchmark"). On a copy: the bench's
+# PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/vbsp_district_bench1.
+load: setup
+	$(PY) manage.py load_test $(LOAD_ARGS)
 
 # The lock files with hashes, from pyproject.toml's ranges: the newest versions they allow
 # (README, "Dependencies"). pip-tools runs in a virtual environment of its own.
