@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from vbsp_district.core.months import month_end
+from vbsp_district.core.months import FIRST_YEAR, month_end
 
 # ASCII digits only: `\d` would also take Arabic-Indic or full-width digits.
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
@@ -37,7 +37,17 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        """'2020-03' (month), '2020Q1' (quarter) or '2020' (year); ValueError otherwise."""
+        """'2020-03' (month), '2020Q1' (quarter) or '2020' (year), from FIRST_YEAR, as a user
+        writes it; ValueError otherwise."""
+        period = cls.from_label(text)
+        if period.start.year < FIRST_YEAR:
+            raise ValueError(f"Kỳ báo cáo '{text}' không hợp lệ: năm phải từ {FIRST_YEAR}.")
+        return period
+
+    @classmethod
+    def from_label(cls, text: str) -> "Period":
+        """The period a label names, whatever its year (a trend's months reach back before
+        the first year the book takes); ValueError when it names none."""
         text = (text or "").strip()
         try:
             if m := _MONTH.match(text):
@@ -55,8 +65,6 @@ class Period:
             raise ValueError(
                 f"Kỳ báo cáo '{text}' không hợp lệ: dùng YYYY-MM (tháng), YYYYQn (quý) hoặc YYYY (năm)."
             ) from None
-        if period.start.year < 1900:
-            raise ValueError(f"Kỳ báo cáo '{text}' không hợp lệ: năm phải từ 1900.")
         return period
 
     @property

@@ -111,7 +111,7 @@ def stored_period(period: Period | None, as_of: date) -> int | None:
             ).values_list("pk", flat=True)
             return next(iter(found), None)
         period = Period.month(as_of.year, as_of.month)
-    if as_of != period.end or period != Period.parse(period.label):
+    if as_of != period.end or period != Period.from_label(period.label):
         return None  # a day inside the period, or the period cut short (a year so far): live
     return current_periods([period.label]).get(period.label)
 

@@ -433,7 +433,7 @@ def _grades(payload: dict, meta: Meta) -> dict:
 def _charts(payload: dict, meta: Meta) -> list:
     trends = payload["trends"]
     rebuilt = Trends(
-        months=[Period.parse(m) for m in trends["months"]],
+        months=[Period.from_label(m) for m in trends["months"]],
         total=trends["total"],
         associations=[(a["code"], a["name"], a["points"]) for a in trends["associations"]],
     )

@@ -152,3 +152,15 @@ def test_the_month_chosen(card_book, as_user):
         dashboard(client, query=f"?month={bad}", status=404)
     # a month not yet begun shows today's figures, not a future
     assert "Số liệu cuối ngày" in dashboard(client, query="?month=2999-01")
+
+
+@pytest.mark.parametrize("query", ["?month=1900-01", "?date=01/01/1900", "?date=15/02/1900"])
+@pytest.mark.parametrize("role", ["manager", "officer_hpn", "commune_officer"])
+def test_the_first_months_the_book_takes(card_book, as_user, query, role):
+    # the month before, the movers' and the trend's, lie before 1900: nothing in them
+    client = as_user(role)
+    figures = headline(dashboard(client, query=query))
+    assert figures["outstanding"] == figures["overdue"] == "0"
+    if role == "manager":
+        follow_up = client.get(reverse("dashboard_follow_up", args=["district"]) + query, HTTP_HX_REQUEST="true")
+        assert follow_up.status_code == 200

@@ -66,6 +66,14 @@ def test_what_is_not_a_report(card_book, as_user, quarter, kind):
     assert download(as_user("manager"), "office", kind, quarter).status_code == 404
 
 
+@pytest.mark.parametrize("quarter", ["1900Q1", "1901Q3"])
+def test_the_first_quarters_the_book_takes(card_book, as_user, quarter):
+    # their 24-month trend reaches back before 1900: months with nothing in them
+    client = as_user("manager")
+    assert download(client, "office", "pdf", quarter).content.startswith(b"%PDF")
+    assert download(client, "HND", "xlsx", quarter).status_code == 200
+
+
 def test_a_closed_quarter_downloads_its_issued_report(card_book, as_user, manager):
     period_close(year=2020, quarter=1, acting_user=manager)
     client = as_user("officer_hnd")

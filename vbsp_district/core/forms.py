@@ -8,6 +8,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 
 from .money import over_cap_message, posting_cap
+from .months import FIRST_YEAR, LAST_YEAR
 from .text import text_clean, text_problem
 
 # ASCII digits only: full-width or Arabic-Indic digits are refused, never read as numbers.
@@ -186,6 +187,6 @@ def as_of_from(request, default: date | None = None) -> date:
         value = field.clean(request.GET.get("date", ""))
     except ValidationError:
         value = None
-    if value is None or value.year < 1900 or value.year > 2999:
+    if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
         return default or timezone.localdate()
     return value

@@ -8,6 +8,9 @@ import re
 from calendar import monthrange
 from datetime import date
 
+# The book's dates run from 1900 to 2999: what a form, a query or a period takes.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def month_add(year: int, month: int, months: int) -> tuple[int, int]:
     """(year, month) `months` later (earlier when negative)."""
@@ -41,10 +44,10 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def iso_day(text: str) -> date | None:
-    """A day written YYYY-MM-DD (ASCII digits, from 1900), as the command and the API
+    """A day written YYYY-MM-DD (ASCII digits, FIRST_YEAR to LAST_YEAR), as the command and the API
     take it; None otherwise."""
     try:
         day = date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
     except ValueError:
         return None
-    return day if day is not None and day.year >= 1900 else None
+    return day if day is not None and FIRST_YEAR <= day.year <= LAST_YEAR else None
