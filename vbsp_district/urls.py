@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.urls import include, path, re_path
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
 from .views import audit_trail
@@ -18,7 +18,7 @@ LEGACY_PATHS = {"dang-nhap": "login", "dang-xuat": "logout", "quan-tri": "admin"
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """The server and its database answer: 200 "ok", else 503 (for the proxy and the
     monitor; no sign-in, nothing about the book)."""
@@ -49,6 +49,9 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("reports.urls")),
 ]
+
+# The database unreachable before or after the view (the session): 503, not the 500 page.
+handler500 = "vbsp_district.access.failures.server_error"
 
 admin.site.site_header = "NHCSXH – Phòng giao dịch huyện"
 admin.site.site_title = "vbsp-district"

@@ -20,6 +20,9 @@ def configured_database(db: dict, conn_max_age: int = 0) -> dict:
     """DATABASE_URL's database as the app uses it (production.py applies it too)."""
     db["ATOMIC_REQUESTS"] = False
     db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=conn_max_age)
+    # A kept connection is checked before a request reuses it: after a database restart
+    # the workers reconnect on their own instead of failing one request each.
+    db["CONN_HEALTH_CHECKS"] = True
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         # Writers wait for each other instead of failing with "database is locked"; in WAL
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     # the static files served by the app itself, compressed and hashed (no CDN, no nginx needed)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # a view that loses the database answers 503 with a page, never a traceback
+    "vbsp_district.access.failures.DatabaseUnavailableMiddleware",
     "vbsp_district.access.middleware.RejectNulMiddleware",
     "vbsp_district.access.middleware.LegacyQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
