@@ -63,6 +63,7 @@ def test_the_health_check_answers_without_a_sign_in(client):
     assert response.status_code == 200
     assert response.content == b"ok\n"
     assert response["Cache-Control"].startswith("max-age=0")
+    assert client.head(reverse("healthz")).status_code == 200  # a monitor may ask with HEAD
     assert client.post(reverse("healthz")).status_code == 405
 
 

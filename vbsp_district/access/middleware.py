@@ -3,7 +3,7 @@ view runs, the client's address behind a proxy, and sessions that end when idle.
 
 import time
 
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -11,10 +11,12 @@ from ..core.text import has_nul
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL_MESSAGE = "Dữ liệu gửi lên có ký tự NUL (mã 0) không hợp lệ; hãy quay lại và nhập lại."
+API_NUL_MESSAGE = "Tham số có ký tự NUL (mã 0) không hợp lệ."
 
 
 class RejectNulMiddleware:
-    """A NUL in the path, a query parameter or a posted field answers 400 with a message.
+    """A NUL in the path, a query parameter or a posted field answers 400 with a message (the
+    API's JSON under /api/).
 
     No database stores it (PostgreSQL refuses it in text), so it never reaches a view.
     Posted fields are checked whether form-encoded or multipart (uploaded files are not
@@ -32,8 +34,17 @@ class RejectNulMiddleware:
             for key, values in request.POST.lists():
                 texts += [key, *values]
         if has_nul(*texts):
+            if request.path.startswith("/api/"):
+                return _api_refusal(request)
             return render(request, "400.html", {"message": NUL_MESSAGE}, status=400)
         return self.get_response(request)
+
+
+def _api_refusal(request) -> JsonResponse:
+    """The API's 400: the message under the parameter whose value holds the NUL (as the
+    API names a bad parameter), under "detail" when it is in a name or the path."""
+    name = next((key for key, values in request.GET.lists() if not has_nul(key) and has_nul(*values)), "detail")
+    return JsonResponse({name: [API_NUL_MESSAGE]}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
 class RoleRequiredMiddleware:

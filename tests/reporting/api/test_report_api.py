@@ -155,6 +155,9 @@ def test_the_documentation_needs_a_sign_in_and_loads_nothing_from_outside(book, 
         (REPORT + "?period=\u0662\u0660\u0662\u0660", "period", None),
         (REPORT + "?as_of=2020-03-31&as_of=2019-12-31", "as_of", "Tham số chỉ được nêu một lần."),
         (REPORT + "?format=xml", "format", "Tham số không được hỗ trợ."),
+        (REPORT + "?as_of=2020-03-31%00", "as_of", "Tham số có ký tự NUL (mã 0) không hợp lệ."),
+        (SERIES + "?from=2020-01&to=%002020-03", "to", "Tham số có ký tự NUL (mã 0) không hợp lệ."),
+        (REPORT + "?as%00_of=2020-03-31", "detail", "Tham số có ký tự NUL (mã 0) không hợp lệ."),
     ],
 )
 def test_a_bad_parameter_is_named_in_a_400(book, as_user, url, parameter, message):
