@@ -161,6 +161,16 @@ def check_reference(reference) -> str | None:
     return reference
 
 
+def check_approved_covers(approved_amount: int, disbursed: int, field: str = "approved_amount"):
+    """A loan's contract amount is at least what has gone out on it."""
+    if approved_amount < disbursed:
+        refuse(
+            field,
+            f"Số tiền cho vay theo hợp đồng ({vnd(approved_amount)} đồng) nhỏ hơn số tiền đã giải ngân "
+            f"({vnd(disbursed)} đồng).",
+        )
+
+
 def check_tranche_total(already: int, amount: int, approved_amount: int):
     if already + amount > approved_amount:
         refuse(
@@ -190,6 +200,30 @@ def check_interest_write_off(interest_path, value_date: date, amount: int):
         interest_path, value_date, amount, "amount", POSTING_LABELS[LoanTransaction.Kind.INTEREST_WRITE_OFF],
         "lãi tồn đọng",
     )  # fmt: skip
+
+
+def check_write_offs_kept(loan_no: str, write_offs, before, after, field: str):
+    """A write that changes a loan's bills (a back-dated repayment, a reversal, a
+    treatment, another billing day) never leaves an interest write-off beyond what was
+    owed: from each write-off's date on, the arrears with every payment and write-off
+    (`after`, a dated-delta path like `before`, the path before the write) stay ≥ 0, or
+    no lower than they were. The message names the write-off to reverse first: the latest
+    one dated on or before the day the arrears fall lowest."""
+    worst = None
+    for day, _amount in sorted(write_offs):
+        low, low_on = lowest_balance_from(after, day)
+        if low < min(0, lowest_balance_from(before, day)[0]) and (worst is None or low < worst[0]):
+            worst = (low, low_on)
+    if worst is None:
+        return
+    low, low_on = worst
+    day, amount = max(w for w in write_offs if w[0] <= low_on)
+    refuse(
+        field,
+        f"Thay đổi này làm số lãi đã xóa của món vay {loan_no} vượt số lãi phải thu {vnd(-low)} đồng tại ngày "
+        f"{vn_date(low_on)}. Cần hủy khoản xóa nợ lãi ngày {vn_date(day)} ({vnd(amount)} đồng) của món vay "
+        f"{loan_no} trước.",
+    )
 
 
 def check_withdrawal(savings_path, value_date: date, amount: int):

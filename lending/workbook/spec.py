@@ -155,6 +155,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _amount(description="Số tiền giải ngân lần đầu (đồng)"),
         _opt("annual_rate", RATE, "Lãi suất %/năm; để trống: lãi suất của chương trình"),
         _opt("purpose", TEXT, "Mục đích vay", max_length=_length(Loan, "purpose")),
+        # An addition to the format (docs/formats.md): last, so that the columns before it keep their places.
+        _opt(
+            "approved_amount",
+            AMOUNT,
+            "Số tiền cho vay theo hợp đồng (đồng); để trống: tổng số tiền đã giải ngân",
+        ),
     ),
     "Installments": (
         _loan_no(),

@@ -194,14 +194,23 @@ def _transfers(assignments):
 
 
 def _loans(first_disbursements):
-    for pk, loan_no, nid, program, channel, rate, purpose in (
+    for pk, loan_no, nid, program, channel, rate, purpose, approved in (
         Loan.objects.order_by("loan_no")
-        .values_list("pk", "loan_no", "member__national_id", "program__code", "channel", "annual_rate", "purpose")
+        .values_list(
+            "pk",
+            "loan_no",
+            "member__national_id",
+            "program__code",
+            "channel",
+            "annual_rate",
+            "purpose",
+            "approved_amount",
+        )
         .iterator(chunk_size=_CHUNK)
     ):
         if pk in first_disbursements:  # a loan whose every disbursement was reversed has no Loans row
             _txn, disbursed_on, amount = first_disbursements[pk]
-            yield [loan_no, nid, program, channel, disbursed_on, amount, rate, purpose]
+            yield [loan_no, nid, program, channel, disbursed_on, amount, rate, purpose, approved]
 
 
 def _of_loans(first_disbursements, queryset, *fields):

@@ -12,7 +12,8 @@ FORMAT = {
     "GroupTransfers": "group_code effective_on association_code",
     "Members": "national_id full_name gender? birth_year? commune_code village? household_category?",
     "Memberships": "national_id group_code joined_on left_on?",
-    "Loans": "loan_no national_id program_code channel disbursed_on amount annual_rate? purpose?",
+    # approved_amount: an addition to the format (docs/formats.md)
+    "Loans": "loan_no national_id program_code channel disbursed_on amount annual_rate? purpose? approved_amount?",
     "Installments": "loan_no due_on principal",
     "Transactions": "loan_no value_date kind amount reference?",
     "Extensions": "loan_no due_on new_due_on decided_on",

@@ -65,6 +65,7 @@ def loan_row(batch: Batch, row: Row):
     channel = batch.check(row, rules.check_channel, batch.required(row, "channel"))
     disbursed_on = batch.money_day(row, "disbursed_on", "Ngày giải ngân")
     amount = batch.amount(row)
+    approved = None if row.data.get("approved_amount") is None else batch.amount(row, "approved_amount")
     rate = row.data.get("annual_rate")
     if rate is None:
         rate = _rate_for(batch, program, disbursed_on)
@@ -81,7 +82,7 @@ def loan_row(batch: Batch, row: Row):
         program=program,
         channel=channel,
         annual_rate=rate,
-        approved_amount=amount,
+        approved_amount=approved or amount,
         disbursed_on=disbursed_on,
         purpose=batch.check(row, rules.check_purpose, row.data.get("purpose")),
         recorded_by=batch.user,
@@ -93,7 +94,7 @@ def loan_row(batch: Batch, row: Row):
         transaction_day=member.commune.transaction_day,
         disbursements=[(disbursed_on, amount)],
     )
-    state = LoanState(loan=loan, new=True, row=row, facts=facts, member=member)
+    state = LoanState(loan=loan, new=True, row=row, facts=facts, member=member, approved=approved)
     state.transactions.append((row, Posting(loan, LKind.DISBURSEMENT, disbursed_on, amount)))
     batch.loans[loan_no] = state
 
@@ -232,9 +233,14 @@ def check_loan(batch: Batch, state: LoanState):
     anchor = state.row or (state.transactions[0][0] if state.transactions else None)
     total = sum(a for _, a in facts.disbursements)
     if state.new:
+        # The schedule adds up to the contract amount: the Loans row's approved_amount,
+        # or, without one, what the workbook disburses (the Loans row and its tranches).
         scheduled = sum(p for _, _, p in facts.installments)
-        _issue(batch, anchor, rules.check_schedule_total, scheduled, total, "amount")
-        loan.approved_amount = total
+        if state.approved is None:
+            _issue(batch, anchor, rules.check_schedule_total, scheduled, total, "amount")
+            loan.approved_amount = total
+        elif _issue(batch, anchor, rules.check_approved_covers, state.approved, total):
+            _issue(batch, anchor, rules.check_schedule_total, scheduled, state.approved, "approved_amount")
     elif total > loan.approved_amount:
         for row, txn in state.transactions:
             if txn.kind == LKind.DISBURSEMENT:

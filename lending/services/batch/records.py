@@ -119,6 +119,7 @@ class LoanState:
     row: Row | None
     facts: LoanFacts
     member: Member
+    approved: int | None = None  # the Loans row's approved_amount (None: what its rows disburse)
     references: set = field(default_factory=set)
     installments: list = field(default_factory=list)  # new Installment instances
     inst_by_due: dict = field(default_factory=dict)  # contract due -> (temp id, Installment)

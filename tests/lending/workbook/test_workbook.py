@@ -424,6 +424,41 @@ REFUSALS = {
         },
         "Loans!2 amount: Tổng các kỳ hạn trả nợ (9.000.000 đồng) phải bằng số tiền cho vay (10.000.000 đồng).",
     ),
+    "approved_below_first_disbursement": (
+        {
+            **sheet("Loans", ["L9", NID1, "01", "entrusted", date(2020, 1, 10), 10_000_000, None, None, 8_000_000]),
+            **sheet("Installments", ["L9", date(2021, 1, 10), 8_000_000]),
+        },
+        "Loans!2 approved_amount: Số tiền cho vay theo hợp đồng (8.000.000 đồng) nhỏ hơn số tiền đã giải ngân "
+        "(10.000.000 đồng).",
+    ),
+    "approved_below_the_tranches": (
+        {
+            **sheet("Loans", ["L9", NID1, "01", "entrusted", date(2020, 1, 10), 10_000_000, None, None, 15_000_000]),
+            **sheet("Installments", ["L9", date(2021, 1, 10), 15_000_000]),
+            **sheet("Transactions", ["L9", date(2020, 2, 10), "disbursement", 10_000_000, None]),
+        },
+        "Loans!2 approved_amount: Số tiền cho vay theo hợp đồng (15.000.000 đồng) nhỏ hơn số tiền đã giải ngân "
+        "(20.000.000 đồng).",
+    ),
+    "approved_not_whole": (
+        {
+            **sheet(
+                "Loans", ["L9", NID1, "01", "entrusted", date(2020, 1, 10), 10_000_000, None, None, "15.000.000,5"]
+            ),
+            **sheet("Installments", ["L9", date(2021, 1, 10), 10_000_000]),
+        },
+        'Loans!2 approved_amount: Số tiền "15.000.000,5" có phần lẻ hoặc dấu phân cách sai; '
+        "phải là số nguyên đồng, ví dụ 1500000 hoặc 1.500.000.",
+    ),
+    "installments_not_adding_up_to_approved": (
+        {
+            **sheet("Loans", ["L9", NID1, "01", "entrusted", date(2020, 1, 10), 10_000_000, None, None, 15_000_000]),
+            **sheet("Installments", ["L9", date(2021, 1, 10), 10_000_000]),
+        },
+        "Loans!2 approved_amount: Tổng các kỳ hạn trả nợ (10.000.000 đồng) phải bằng số tiền cho vay "
+        "(15.000.000 đồng).",
+    ),
     "entrusted_member_in_no_group": (
         {
             **sheet("Members", ["044000000009", "Lê Văn E", None, None, "C1", None, None]),
@@ -752,6 +787,8 @@ def test_export_of_an_imported_workbook_gives_the_same_rows(book, tmp_path):
                 row.setdefault(column, None)
     original["Loans"][0]["annual_rate"] = Decimal("6.6")  # the program's rate, now the loan's
     original["Loans"][1]["annual_rate"] = Decimal("5.5")
+    for row, approved in zip(original["Loans"], [12_000_000, 20_000_000, 30_000_000], strict=True):
+        row["approved_amount"] = approved  # what the rows disburse, now the contract's amount
     original["Programs"][0]["overdue_factor"] = Decimal("1.3")
     assert exported == original
 
@@ -1055,6 +1092,95 @@ def test_round_trip_export_then_import_into_an_empty_database(tmp_path):
     assert GroupAssignment.objects.count() == 6
     assert Installment.objects.count() == 10 and Extension.objects.count() == 2 and Freeze.objects.count() == 1
     # exporting the imported book gives the same workbook
+    workbook_export(tmp_path / "again.xlsx")
+    again = workbook_read(tmp_path / "again.xlsx")
+    assert {k: [(r.line, r.data) for r in v] for k, v in again.items()} == {
+        k: [(r.line, r.data) for r in v] for k, v in exported.items()
+    }
+
+
+# -- partly disbursed loans (approved_amount, docs/formats.md) --------------------------
+
+
+def test_a_loans_sheet_without_approved_amount_imports_as_before(db, tmp_path):
+    """The column is an addition: a workbook of the format's first version reads the same."""
+    sheets = portfolio()
+    sheets["Loans"] = [row[:8] for row in sheets["Loans"]]
+    assert sheets["Loans"][0] == header("Loans")[:8] != header("Loans")
+    workbook_import(xlsx(tmp_path / "v1.xlsx", sheets), acting_user=None)
+    # the contract's amount is what the rows disburse (L2: its Loans row and one tranche)
+    assert dict(Loan.objects.values_list("loan_no", "approved_amount")) == {
+        "L1": 12_000_000,
+        "L2": 20_000_000,
+        "L3": 30_000_000,
+    }
+
+
+@pytest.mark.django_db
+def test_approved_amount_above_what_the_sheet_disburses(tmp_path, staff):
+    sheets = portfolio()
+    sheets["Loans"][2].append("50.000.000")  # L2: 10.000.000 on its Loans row, 10.000.000 in Transactions
+    sheets["Installments"][2:4] = [["L2", date(2020, 3, 5), 10_000_000], ["L2", date(2021, 3, 5), 40_000_000]]
+    workbook_import(xlsx(tmp_path / "book.xlsx", sheets), acting_user=staff)
+    l2 = Loan.objects.get(loan_no="L2")
+    assert l2.approved_amount == 50_000_000
+    assert loan_book(l2).position(date(2020, 3, 5)).outstanding == 10_000_000
+    # the rest of the contract goes out later, and no more
+    loan_tranche_disburse(loan=l2, amount=30_000_000, value_date=date(2020, 9, 5), acting_user=staff)
+    with pytest.raises(ValidationError, match="đã giải ngân 50.000.000/50.000.000 đồng"):
+        loan_tranche_disburse(loan=l2, amount=1, value_date=date(2020, 9, 6), acting_user=staff)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_partly_disbursed_loan_round_trips(tmp_path):
+    """Approved 50.000.000, 30.000.000 disbursed (20.000.000 then a 10.000.000 tranche)."""
+    staff = UserFactory(username="canbo", role=Role.STAFF)
+    by = {"acting_user": staff}
+    commune = commune_create(code="C1", name="An Ninh", transaction_day=20, **by)
+    group = group_create(
+        code="G1",
+        name="Tổ 1",
+        commune=commune,
+        association=Association.objects.get(code="HND"),
+        founded_on=date(2015, 1, 1),
+        **by,
+    )
+    member = member_register(national_id=NID1, full_name="Lê Thị An", commune=commune, **by)
+    membership_add(member=member, group=group, joined_on=date(2015, 1, 1), **by)
+    loan = loan_disburse(
+        loan_no="HSSV/2019/1",
+        member=member,
+        program=LoanProgram.objects.get(code="02"),
+        amount=20_000_000,
+        approved_amount=50_000_000,
+        disbursed_on=date(2019, 9, 1),
+        installments=[(date(2024, 9, 1), 25_000_000), (date(2025, 9, 1), 25_000_000)],
+        **by,
+    )
+    loan_tranche_disburse(loan=loan, amount=10_000_000, value_date=date(2020, 2, 1), **by)
+    figures = book_figures()
+    assert figures["loans"]["HSSV/2019/1"]["contract"][5] == 50_000_000
+    workbook_export(tmp_path / "so.xlsx")
+    exported = workbook_read(tmp_path / "so.xlsx")
+    assert [r.data for r in exported["Loans"]] == [
+        {
+            "loan_no": "HSSV/2019/1",
+            "national_id": NID1,
+            "program_code": "02",
+            "channel": "entrusted",
+            "disbursed_on": date(2019, 9, 1),
+            "amount": 20_000_000,
+            "annual_rate": Decimal("6.6"),
+            "purpose": None,
+            "approved_amount": 50_000_000,
+        }
+    ]
+    assert load_workbook(tmp_path / "so.xlsx")["Loans"]["I1"].value == "approved_amount"
+
+    empty_database()
+    call_command("import_workbook", str(tmp_path / "so.xlsx"), stdout=StringIO())
+    assert Loan.objects.get(loan_no="HSSV/2019/1").approved_amount == 50_000_000
+    assert book_figures() == figures
     workbook_export(tmp_path / "again.xlsx")
     again = workbook_read(tmp_path / "again.xlsx")
     assert {k: [(r.line, r.data) for r in v] for k, v in again.items()} == {
