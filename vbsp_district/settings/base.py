@@ -155,6 +155,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+# An upload over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB; a workbook at most 64 MB) is spooled to
+# a file with no name on disk, so that a worker killed mid-request leaves nothing behind
+# (vbsp_district/core/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "vbsp_district.core.uploads.AnonymousTemporaryFileUploadHandler",
+]
 
 # Content security policy (django-csp): scripts, styles, images and fonts from the app's
 # own static files only, nothing from another site, no inline script and no framing.
