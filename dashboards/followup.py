@@ -13,7 +13,7 @@ now, for their position at the last month end).
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.urls import reverse
 
@@ -21,7 +21,6 @@ from emulation.grading import GOOD
 from emulation.meetings import meeting_rows_of
 from emulation.scorecard import DISTRICT, Unit
 from groups.models import Commune, SavingsGroup
-from lending.engine import billing_day
 from lending.models import Loan
 from reporting.cache import kept
 from reporting.indicators import loan_figures
@@ -87,12 +86,8 @@ class Entry:
 
 
 def next_transaction_day(commune: Commune, as_of: date) -> date:
-    """The commune's first transaction day after `as_of`."""
-    day = billing_day(as_of.year, as_of.month, commune.transaction_day)
-    if day > as_of:
-        return day
-    y, m = month_add(as_of.year, as_of.month, 1)
-    return billing_day(y, m, commune.transaction_day)
+    """The commune's first transaction day after `as_of` (the day in force then)."""
+    return commune.transaction_days.on_or_after(as_of + timedelta(days=1))
 
 
 def month_label(month: Period) -> str:

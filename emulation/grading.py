@@ -17,8 +17,8 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import Count
 
-from groups.models import Commune, Membership, NewsItem, SavingsGroup
-from lending.engine import billing_day
+from groups.models import Membership, NewsItem, SavingsGroup
+from groups.selectors import transaction_days as commune_transaction_days
 from lending.models import Channel, LoanTransaction
 from lending.selectors import effective_loan_transactions, effective_savings_transactions
 from reporting.indicators import figure_sets, ratio
@@ -157,9 +157,7 @@ def group_months(month: Period, groups=None) -> list[GroupMonth]:
     previous = Period.month(*_previous(month.start.year, month.start.month))
     (before,) = figure_sets([("group",)], previous.end, previous, **only)
     communes = dict(SavingsGroup.objects.values_list("pk", "commune_id"))
-    transaction_days = {
-        pk: billing_day(end.year, end.month, day) for pk, day in Commune.objects.values_list("pk", "transaction_day")
-    }
+    transaction_days = {pk: days.in_month(end.year, end.month) for pk, days in commune_transaction_days().items()}
     days = {group_id: transaction_days[commune_id] for group_id, commune_id in communes.items()}
     members = None
     if groups is not None:

@@ -1,6 +1,6 @@
 """Target T7: the groups that met 3 to 5 days before their commune's transaction day.
 
-The transaction day of a month is the commune's, clipped to the month's last day (DESIGN
+The transaction day of a month is the commune's in force that month, clipped to the month's last day (DESIGN
 §4); a group counts when it is active that day, under the association managing it that
 day, and meets the target when a meeting of it is recorded on the transaction day − 5,
 − 4 or − 3 (the rule lives in `groups.rules`; its selectors answer a month at once).
@@ -9,9 +9,8 @@ day, and meets the target when a meeting of it is recorded on the transaction da
 from collections import defaultdict
 from datetime import date
 
-from groups.models import Commune, GroupAssignment, SavingsGroup
-from groups.selectors import meetings_by_month
-from lending.engine import billing_day
+from groups.models import GroupAssignment, SavingsGroup
+from groups.selectors import meetings_by_month, transaction_days
 from reporting.periods import Period
 
 
@@ -41,7 +40,7 @@ def meeting_rows_of(months: list[Period]) -> dict[str, list[tuple[int, int, int 
     groups app's (`groups.rules.meeting_timing`, asked of every month at once)."""
     if not months:
         return {}
-    communes = dict(Commune.objects.values_list("pk", "transaction_day"))
+    communes = transaction_days()
     commune_of = dict(SavingsGroup.objects.values_list("pk", "commune_id"))
     assignments = assignments_by_group()
     by_month = meetings_by_month([(m.start.year, m.start.month) for m in months])
@@ -50,7 +49,7 @@ def meeting_rows_of(months: list[Period]) -> dict[str, list[tuple[int, int, int 
         rows = []
         for pk, on_time in sorted(by_month[(month.start.year, month.start.month)].items()):
             commune_id = commune_of[pk]
-            day = billing_day(month.start.year, month.start.month, communes[commune_id])
+            day = communes[commune_id].in_month(month.start.year, month.start.month)
             rows.append((pk, commune_id, association_on(assignments[pk], day), day, on_time))
         found[month.label] = rows
     return found

@@ -1,6 +1,7 @@
 """The organization in the admin. Rows are created by `groups.services`; only names and
-notes may be corrected here. A commune's transaction day and a member's commune drive the
-interest bills, so they stay read-only."""
+notes may be corrected here. A commune's transaction day (and its history) and a member's
+commune and memberships drive the interest bills, so they stay read-only: a new
+transaction day is recorded on the commune's page."""
 
 from django.contrib import admin
 
@@ -10,6 +11,7 @@ from .models import (
     Association,
     Commune,
     CommuneAssociation,
+    CommuneTransactionDay,
     GroupAssignment,
     GroupMeeting,
     Member,
@@ -32,13 +34,18 @@ class CommuneAssociationInline(ReadOnlyInline):
     fields = ["association", "chair_name"]
 
 
+class CommuneTransactionDayInline(ReadOnlyInline):
+    model = CommuneTransactionDay
+    fields = ["day", "effective_on", "recorded_at", "recorded_by"]
+
+
 @admin.register(Commune)
 class CommuneAdmin(ServiceWrittenAdmin):
     editable = ("name", "kind")
     list_display = ["code", "name", "kind", "transaction_day"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
-    inlines = [CommuneAssociationInline]
+    inlines = [CommuneAssociationInline, CommuneTransactionDayInline]
 
 
 @admin.register(CommuneAssociation)

@@ -4,7 +4,10 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from vbsp_district.core.months import MonthlyDay
 
 national_id_validator = RegexValidator(r"^([0-9]{9}|[0-9]{12})$", _("Số CCCD/CMND phải gồm 9 hoặc 12 chữ số."))
 
@@ -27,7 +30,8 @@ class Association(models.Model):
 
 
 class Commune(models.Model):
-    """Xã / thị trấn, with its fixed monthly transaction day (ngày giao dịch xã)."""
+    """Xã / thị trấn, with its monthly transaction day (ngày giao dịch xã): the day in
+    force today; its history is `CommuneTransactionDay`."""
 
     class Kind(models.TextChoices):
         COMMUNE = "xa", _("Xã")
@@ -39,6 +43,8 @@ class Commune(models.Model):
     transaction_day = models.PositiveSmallIntegerField(
         _("ngày giao dịch xã"), validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
+    # the first day of `transaction_day` (None: the commune has always had it)
+    transaction_day_from = models.DateField(_("ngày giao dịch áp dụng từ"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("xã / thị trấn")
@@ -56,6 +62,67 @@ class Commune(models.Model):
 
     def get_absolute_url(self):
         return reverse("commune_detail", args=[self.code])
+
+    @property
+    def transaction_days(self) -> MonthlyDay:
+        """Its transaction day through time; a query (once) only when it has ever changed."""
+        if self.transaction_day_from is None:
+            return MonthlyDay(self.transaction_day)
+        return self._history_days
+
+    @cached_property
+    def _history_days(self) -> MonthlyDay:
+        return monthly_day(self.transaction_day, self.day_history.values_list("effective_on", "day"))
+
+
+def monthly_day(current: int, history) -> MonthlyDay:
+    """A commune's transaction day through time from its history's (effective_on, day)
+    rows (none: `current` always)."""
+    first, changes = current, []
+    for effective_on, day in history:
+        if effective_on is None:
+            first = day
+        else:
+            changes.append((effective_on, day))
+    return MonthlyDay.of(first, changes)
+
+
+class CommuneTransactionDay(models.Model):
+    """A commune's transaction day from `effective_on` on (dated, never edited).
+
+    The row without a date is the day the commune kept before its first change; a commune
+    without rows has always had `Commune.transaction_day`, which is always the day in
+    force today (`groups.services.commune_transaction_day_change` keeps both). A change
+    takes effect on a month's first day: each month has one transaction day.
+    """
+
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="day_history", verbose_name=_("xã"))
+    day = models.PositiveSmallIntegerField(
+        _("ngày giao dịch xã"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    effective_on = models.DateField(_("hiệu lực từ ngày"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("thời điểm ghi"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ngày giao dịch xã theo thời gian")
+        verbose_name_plural = _("ngày giao dịch xã theo thời gian")
+        ordering = ["commune", "effective_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "effective_on"], name="one_transaction_day_per_commune_day"),
+            models.UniqueConstraint(
+                fields=["commune"], condition=models.Q(effective_on__isnull=True), name="one_first_transaction_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(day__gte=1, day__lte=31), name="commune_transaction_day_history_1_31"
+            ),
+        ]
+
+    def __str__(self):
+        since = f"{self.effective_on:%d/%m/%Y}" if self.effective_on else "ban đầu"
+        return f"{self.commune.code}: ngày {self.day} ({since})"
 
 
 class CommuneAssociation(models.Model):
@@ -135,6 +202,23 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships begun by `day`, the one that attributes the member at `day` first:
         the one in force, or else the last one the member was in (DESIGN §4)."""
         return self.filter(joined_on__lte=day).order_by("-joined_on", "-id")
+
+
+def billing_days(own: MonthlyDay, periods) -> MonthlyDay:
+    """The transaction day a member is billed on through time (DESIGN §4): their own
+    commune's `own` before their first group, then from the day they join each group (in
+    `periods`, (joined_on, id, the group's commune's MonthlyDay)) that commune's, in force
+    at each date. A member who leaves stays on their last group's commune's day, as DESIGN
+    §4 attributes them to it."""
+    periods = sorted(periods, key=lambda p: p[:2])
+    if not periods:
+        return own
+    changes = [c for c in own.changes if c[0] < periods[0][0]]
+    for i, (start, _pk, days) in enumerate(periods):
+        end = periods[i + 1][0] if i + 1 < len(periods) else None
+        changes.append((start, days.day_on(start)))
+        changes += [c for c in days.changes if start < c[0] and (end is None or c[0] < end)]
+    return MonthlyDay.of(own.day, changes)
 
 
 class SavingsGroup(models.Model):

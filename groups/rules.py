@@ -16,7 +16,7 @@ from django.utils import timezone
 from vbsp_district.core.closing import check_open
 from vbsp_district.core.errors import refuse
 from vbsp_district.core.money import vn_date, vnd
-from vbsp_district.core.months import day_in_month, month_add
+from vbsp_district.core.months import MonthlyDay, day_in_month, month_add
 from vbsp_district.core.roles import POSTING_ROLES
 from vbsp_district.core.text import key_checked, text_checked
 from vbsp_district.models import Role
@@ -109,6 +109,25 @@ def check_transfer(
     check_open(effective_on, "effective_on", "Ngày chuyển giao", closed)
 
 
+def check_transaction_day_change(*, day, effective_on, in_force: int | None, last_change: date | None, today=None):
+    """A commune's transaction day `day` from `effective_on` on: a month's first day (each
+    month has one transaction day), after the commune's last change, and a day other than
+    `in_force` (the one in force on `effective_on`)."""
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
+        refuse("transaction_day", "Ngày giao dịch xã phải từ 1 đến 31.")
+    not_future("effective_on", effective_on, "Ngày hiệu lực", today)
+    if effective_on.day != 1:
+        refuse(
+            "effective_on",
+            f"Ngày hiệu lực phải là ngày đầu tháng (như 01/{effective_on:%m/%Y}): mỗi tháng xã có một ngày giao dịch.",
+        )
+    if last_change is not None and effective_on <= last_change:
+        refuse("effective_on", f"Ngày hiệu lực phải sau lần đổi ngày giao dịch gần nhất ({vn_date(last_change)}).")
+    if day == in_force:
+        refuse("transaction_day", f"Từ ngày {vn_date(effective_on)} xã đã giao dịch ngày {day} hằng tháng.")
+    check_open(effective_on, "effective_on", "Ngày hiệu lực")
+
+
 # -- members and memberships -----------------------------------------------------------
 def check_member(*, national_id, full_name, gender, birth_year, village, household_category, today=None) -> dict:
     """A new member's fields, as stored."""
@@ -180,10 +199,24 @@ def check_leaving(*, joined_on: date, left_on, today=None):
     check_open(left_on, "left_on", "Ngày rời tổ", changes_from=left_on + timedelta(days=1))
 
 
+def check_last_leaving(*, member_name: str, left_on: date, debts):
+    """A member leaving their last group at the end of `left_on` owes no entrusted loan
+    then or after: an entrusted loan is the group's to collect. `debts` are the member's
+    entrusted loans outstanding at the end of `left_on` or disbursed after it, as
+    (loan number, outstanding). The one rule of every path that ends a membership."""
+    if debts:
+        loans = "; ".join(f"{loan_no} (dư nợ {vnd(outstanding)} đồng)" for loan_no, outstanding in debts)
+        refuse(
+            "left_on",
+            f"Hộ vay {member_name} còn dư nợ món vay ủy thác {loans} sau ngày {vn_date(left_on)}: không thể "
+            "cho rời tổ cuối cùng; chuyển sang tổ khác hoặc thu hết nợ trước.",
+        )
+
+
 def check_in_group_for_entrusted(*, member_name: str, periods, day: date):
     """An entrusted loan goes out through a group: on every day money is disbursed, the
-    borrower is in one. (Leaving later is allowed: DESIGN §4 attributes the loan to the
-    last group.) `periods` are the member's, as (joined_on, left_on, ...)."""
+    borrower is in one (and they leave their last group only once it is repaid:
+    `check_last_leaving`). `periods` are the member's, as (joined_on, left_on, ...)."""
     if not any(in_force_on(p[0], p[1], day) for p in periods):
         refuse(
             "member",
@@ -248,9 +281,12 @@ def meeting_window(transaction_day: date) -> tuple[date, date]:
     return transaction_day - timedelta(days=high), transaction_day - timedelta(days=low)
 
 
-def transaction_day_serving(transaction_day: int, held_on: date) -> date:
+def transaction_day_serving(transaction_day: int | MonthlyDay, held_on: date) -> date:
     """The first transaction day on or after `held_on` of a commune whose transaction day
-    is `transaction_day` (each month's clipped to its last day: 31 → 29/02/2020)."""
+    is `transaction_day` (a fixed day, or one through time; each month's clipped to its
+    last day: 31 → 29/02/2020)."""
+    if isinstance(transaction_day, MonthlyDay):
+        return transaction_day.on_or_after(held_on)
     this_month = day_in_month(held_on.year, held_on.month, transaction_day)
     if this_month >= held_on:
         return this_month
@@ -259,12 +295,13 @@ def transaction_day_serving(transaction_day: int, held_on: date) -> date:
 
 def meeting_timing(group_or_commune, held_on: date) -> MeetingTiming:
     """A meeting of a group (or of a group in a commune) held on `held_on`: the transaction
-    day it serves, how many days before it, and whether that is 3 to 5 days ("đúng lịch").
+    day it serves (the commune's day in force that month), how many days before it, and
+    whether that is 3 to 5 days ("đúng lịch").
 
     The one definition of an on-time meeting; `selectors.groups_meeting_on_time` asks the
     same of a whole month at once."""
     commune = group_or_commune.commune if isinstance(group_or_commune, SavingsGroup) else group_or_commune
-    day = transaction_day_serving(commune.transaction_day, held_on)
+    day = transaction_day_serving(commune.transaction_days, held_on)
     days_before = (day - held_on).days
     low, high = MEETING_DAYS_BEFORE
     return MeetingTiming(day, days_before, low <= days_before <= high)

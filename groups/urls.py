@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("members/new/", views.member_register, name="member_register"),
     path("members/<national_id:national_id>/move/", views.member_move, name="member_move"),
+    path("communes/<key:code>/transaction-day/", views.commune_transaction_day, name="commune_transaction_day"),
     path("groups/new/", views.group_create, name="group_create"),
     path("groups/<key:code>/transfer/", views.group_transfer, name="group_transfer"),
     # Group meetings: on time when held 3 to 5 days before the commune's transaction day.

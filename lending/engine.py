@@ -12,7 +12,7 @@ from fractions import Fraction
 from functools import lru_cache
 from itertools import accumulate
 
-from vbsp_district.core.months import day_in_month, months_between
+from vbsp_district.core.months import MonthlyDay, day_in_month, months_between
 
 DAY = timedelta(days=1)
 MAX_DATE = date(9999, 12, 31)
@@ -62,7 +62,9 @@ class LoanFacts:
     annual_rate: Fraction
     overdue_factor: Fraction
     overdue_rule: str
-    transaction_day: int
+    # the borrower's billing day: a fixed day, or one that changes through time (their
+    # group's commune's day, from the day they join it; DESIGN §4)
+    transaction_day: int | MonthlyDay
     disbursements: list[tuple[date, int]] = field(default_factory=list)
     repayments: list[tuple[date, int]] = field(default_factory=list)
     principal_write_offs: list[tuple[date, int]] = field(default_factory=list)
@@ -204,7 +206,12 @@ class LoanBook:
         start = self.first_disbursed_on
         if start is None or through <= start:
             return []
-        days = {billing_day(y, m, self.facts.transaction_day) for y, m in months_between(start, through)}
+        setting = self.facts.transaction_day
+        if isinstance(setting, MonthlyDay) and setting.changes:
+            days = set(setting.days_between(start, through))
+        else:
+            day = setting.day if isinstance(setting, MonthlyDay) else setting
+            days = {billing_day(y, m, day) for y, m in months_between(start, through)}
         days.update(self.closing_days())
         return sorted(d for d in days if start < d <= through)
 

@@ -217,12 +217,13 @@ def check_write_offs_kept(loan_no: str, write_offs, before, after, field: str):
     if worst is None:
         return
     low, low_on = worst
-    day, amount = max(w for w in write_offs if w[0] <= low_on)
+    # the latest one by then (of one day's, the last recorded)
+    day, amount = [w for w in sorted(write_offs, key=lambda w: w[0]) if w[0] <= low_on][-1]
     refuse(
         field,
-        f"Thay đổi này làm số lãi đã xóa của món vay {loan_no} vượt số lãi phải thu {vnd(-low)} đồng tại ngày "
-        f"{vn_date(low_on)}. Cần hủy khoản xóa nợ lãi ngày {vn_date(day)} ({vnd(amount)} đồng) của món vay "
-        f"{loan_no} trước.",
+        f"Thay đổi này làm lãi đã thu và đã xóa của món vay {loan_no} vượt lãi phải thu (thừa {vnd(-low)} đồng "
+        f"tại ngày {vn_date(low_on)}). Cần hủy khoản xóa nợ lãi ngày {vn_date(day)} ({vnd(amount)} đồng) của món "
+        f"vay {loan_no} trước.",
     )
 
 

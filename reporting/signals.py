@@ -16,6 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from groups.models import (
     Association,
     Commune,
+    CommuneTransactionDay,
     GroupAssignment,
     GroupMeeting,
     Member,
@@ -44,6 +45,8 @@ def _changed_from(instance, created: bool, update_fields) -> date | None:
         return instance.effective_on if created else instance.ends_on if "ends_on" in fields else None
     if isinstance(instance, GroupAssignment):
         return instance.effective_on
+    if isinstance(instance, CommuneTransactionDay):
+        return instance.effective_on
     if isinstance(instance, SavingsGroup):
         if created:
             return instance.founded_on
@@ -65,6 +68,8 @@ def _touched(instance, created: bool, day: date) -> tuple[str, int, bool]:
     (or before) they are in no group."""
     if isinstance(instance, GroupAssignment):
         return ("group", instance.group_id, False)
+    if isinstance(instance, CommuneTransactionDay):
+        return ("commune", instance.commune_id, True)
     if isinstance(instance, SavingsGroup):
         return ("group", instance.pk, False)
     if isinstance(instance, Membership):
@@ -79,13 +84,22 @@ def _scope(touched: set, day: date) -> Scope:
     """The Scope of what the saves of one write touched (a few queries, once a write)."""
     groups = {key for kind, key, _ in touched if kind == "group"}
     members = {key for kind, key, _ in touched if kind in ("member", "savings")}
+    # a commune's transaction day: its groups' meetings and postings on the day, and the
+    # bills of every member billed on it (in its groups, or of it and in no group)
+    billed_on = {key for kind, key, _ in touched if kind == "commune"}
+    if billed_on:
+        groups |= set(SavingsGroup.objects.filter(commune_id__in=billed_on).values_list("pk", flat=True))
+        members |= set(Membership.objects.filter(group__commune_id__in=billed_on).values_list("member_id", flat=True))
+        members |= set(Member.objects.filter(commune_id__in=billed_on).values_list("pk", flat=True))
     groups |= set(Membership.objects.filter(member_id__in=members).values_list("group_id", flat=True))
     with_commune = {key for kind, key, commune in touched if kind == "member" and commune}
+    if billed_on:
+        with_commune |= members
     savers = {key for kind, key, _ in touched if kind == "savings"}
     in_a_group = Membership.objects.filter(member_id__in=savers, joined_on__lte=day, left_on__isnull=True)
     with_commune |= savers - set(in_a_group.values_list("member_id", flat=True))
     communes = Member.objects.filter(pk__in=with_commune).values_list("commune_id", flat=True)
-    return Scope.of(groups, set(communes))
+    return Scope.of(groups, set(communes) | billed_on)
 
 
 def _on_save(sender, instance, created, update_fields=None, raw=False, **kwargs):
@@ -126,6 +140,7 @@ def connect():
         Extension,
         Freeze,
         GroupAssignment,
+        CommuneTransactionDay,
         SavingsGroup,
         Membership,
     ):

@@ -7,6 +7,7 @@ from .organization import (
     MemberMoveForm,
     MemberRegisterForm,
     OrganizationForm,
+    TransactionDayChangeForm,
     open_groups,
 )
 from .outreach import (
@@ -31,5 +32,6 @@ __all__ = [
     "OrganizationForm",
     "OutreachFilterForm",
     "TrainingForm",
+    "TransactionDayChangeForm",
     "open_groups",
 ]

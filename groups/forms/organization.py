@@ -98,6 +98,21 @@ class GroupTransferForm(OrganizationForm):
     effective_on = VNDateField(label="Hiệu lực từ ngày", initial=timezone.localdate)
 
 
+class TransactionDayChangeForm(OrganizationForm):
+    transaction_day = forms.IntegerField(
+        label="Ngày giao dịch mới (hằng tháng)",
+        min_value=1,
+        max_value=31,
+        error_messages={
+            "min_value": "Ngày giao dịch xã phải từ 1 đến 31.",
+            "max_value": "Ngày giao dịch xã phải từ 1 đến 31.",
+        },
+    )
+    effective_on = VNDateField(
+        label="Hiệu lực từ ngày", help_text="Ngày đầu một tháng: tháng đó và các tháng sau giao dịch theo ngày mới."
+    )
+
+
 class MemberMoveForm(OrganizationForm):
     group = GroupChoiceField(
         label="Chuyển sang tổ",

@@ -2,6 +2,7 @@
 
 from .organization import (
     commune_create,
+    commune_transaction_day_change,
     group_create,
     group_dissolve,
     group_transfer,
@@ -21,6 +22,7 @@ from .outreach import (
 
 __all__ = [
     "commune_create",
+    "commune_transaction_day_change",
     "group_create",
     "group_dissolve",
     "group_transfer",

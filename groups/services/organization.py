@@ -11,11 +11,12 @@ from vbsp_district.core.errors import refuse, refuse_taken
 from vbsp_district.core.money import vn_date
 from vbsp_district.core.writes import book_write
 
-from .. import rules
+from .. import hooks, rules
 from ..models import (
     Association,
     Commune,
     CommuneAssociation,
+    CommuneTransactionDay,
     GroupAssignment,
     Member,
     Membership,
@@ -62,6 +63,41 @@ def commune_create(
         data={"name": commune.name, "kind": kind, "transaction_day": transaction_day},
     )
     return commune
+
+
+@book_write
+def commune_transaction_day_change(
+    *, commune: Commune, transaction_day: int, effective_on: date, acting_user
+) -> CommuneTransactionDay:
+    """From `effective_on` (a month's first day) on, the commune's transaction day is
+    `transaction_day`: its history keeps the days before; the borrowers billed on it (those
+    in its groups, or of the commune and in no group yet) are billed on the new day from
+    then on, their interest bills and the stored figures following in the same
+    transaction."""
+    commune = Commune.objects.select_for_update().get(pk=commune.pk)
+    rules.check_transaction_day_change(
+        day=transaction_day,
+        effective_on=effective_on,
+        in_force=commune.transaction_days.day_on(effective_on) if isinstance(effective_on, date) else None,
+        last_change=commune.transaction_day_from,
+    )
+    previous = commune.transaction_day
+    with hooks.rebilling(commune_id=commune.pk, day=effective_on, field="effective_on"):
+        if commune.transaction_day_from is None and not commune.day_history.exists():
+            CommuneTransactionDay.objects.create(commune=commune, day=previous, effective_on=None)
+        change = CommuneTransactionDay.objects.create(
+            commune=commune, day=transaction_day, effective_on=effective_on, recorded_by=acting_user
+        )
+        commune.transaction_day, commune.transaction_day_from = transaction_day, effective_on
+        commune.save(update_fields=["transaction_day", "transaction_day_from"])
+    audit_record(
+        user=acting_user,
+        action="commune.transaction_day",
+        obj=commune,
+        key=commune.code,
+        data={"from": previous, "to": transaction_day, "effective_on": effective_on},
+    )
+    return change
 
 
 @book_write
@@ -230,7 +266,12 @@ def membership_add(
     # Re-read and lock the group: a dissolution recorded meanwhile must be seen.
     group = SavingsGroup.objects.select_for_update().get(pk=group.pk)
     _check_membership(member, group, joined_on, left_on)
-    membership = Membership.objects.create(member=member, group=group, joined_on=joined_on, left_on=left_on)
+    if left_on is not None and not Membership.objects.filter(member=member, joined_on__gt=joined_on).exists():
+        rules.check_last_leaving(
+            member_name=member.full_name, left_on=left_on, debts=hooks.entrusted_debts(member.pk, left_on)
+        )
+    with hooks.rebilling(member_ids=[member.pk], day=joined_on, field="joined_on"):
+        membership = Membership.objects.create(member=member, group=group, joined_on=joined_on, left_on=left_on)
     audit_record(
         user=acting_user,
         action="membership.add",
@@ -255,10 +296,12 @@ def member_move(*, member: Member, group: SavingsGroup, moved_on: date, acting_u
     if moved_on <= current.joined_on:
         refuse("moved_on", f"Ngày chuyển tổ phải sau ngày vào tổ {vn_date(current.joined_on)}.")
     check_open(moved_on, "moved_on", "Ngày chuyển tổ")
-    current.left_on = moved_on.fromordinal(moved_on.toordinal() - 1)
-    current.save(update_fields=["left_on"])
     _check_membership(member, group, moved_on, None, exclude=current)
-    membership = Membership.objects.create(member=member, group=group, joined_on=moved_on)
+    # a group in another commune bills the member on that commune's day from the move on
+    with hooks.rebilling(member_ids=[member.pk], day=moved_on, field="moved_on"):
+        current.left_on = moved_on.fromordinal(moved_on.toordinal() - 1)
+        current.save(update_fields=["left_on"])
+        membership = Membership.objects.create(member=member, group=group, joined_on=moved_on)
     audit_record(
         user=acting_user,
         action="member.move",
@@ -277,6 +320,10 @@ def membership_end(*, member: Member, left_on: date, acting_user) -> Membership:
     if current is None:
         refuse("member", "Tổ viên hiện không thuộc tổ nào.")
     rules.check_leaving(joined_on=current.joined_on, left_on=left_on)
+    # the open period is the member's last: it ends only once their entrusted loans are repaid
+    rules.check_last_leaving(
+        member_name=member.full_name, left_on=left_on, debts=hooks.entrusted_debts(member.pk, left_on)
+    )
     current.left_on = left_on
     current.save(update_fields=["left_on"])
     audit_record(

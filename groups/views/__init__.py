@@ -2,7 +2,7 @@
 group meetings (`meetings`), trainings, news items and commune broadcasts (`outreach`)."""
 
 from .meetings import group_meetings, meeting_overview, meeting_record, meeting_timing_hint, meeting_update
-from .organization import group_create, group_transfer, member_move, member_register
+from .organization import commune_transaction_day, group_create, group_transfer, member_move, member_register
 from .outreach import (
     broadcast_list,
     broadcast_record,
@@ -19,6 +19,7 @@ __all__ = [
     "broadcast_list",
     "broadcast_record",
     "broadcast_update",
+    "commune_transaction_day",
     "group_create",
     "group_meetings",
     "group_transfer",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from vbsp_district.core.forms import VNDateField, as_of_from, call_service
 from vbsp_district.core.money import vn_date
-from vbsp_district.core.months import day_in_month, month_add, month_end
+from vbsp_district.core.months import month_add, month_end
 
 from .. import services
 from ..forms import MeetingRecordForm
@@ -48,7 +48,7 @@ def _timing_of(group, raw):
 
 def _next_transaction_day(group) -> dict:
     """The commune's next transaction day from today and the days to meet for it."""
-    day = transaction_day_serving(group.commune.transaction_day, timezone.localdate())
+    day = transaction_day_serving(group.commune.transaction_days, timezone.localdate())
     first, last = meeting_window(day)
     return {"day": day, "first": first, "last": last}
 
@@ -159,7 +159,7 @@ def meeting_overview(request):
     page, query = page_of(request, groups)
     shown = {g.pk: g for g in page}
     today = set(request.scope.groups().filter(pk__in=list(shown)).values_list("pk", flat=True)) if shown else set()
-    days = {pk: day_in_month(year, month, g.commune.transaction_day) for pk, g in shown.items()}
+    days = {pk: g.commune.transaction_days.in_month(year, month) for pk, g in shown.items()}
     served: dict[int, list] = {pk: [] for pk in shown}
     if days:
         # Those serving this month's day were held after last month's (28 days or more before).

@@ -5,6 +5,7 @@ are looked up through `request.scope`. Each view validates its form, makes one s
 call and redirects with a message, or shows the form again with the refusal on its field.
 """
 
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from vbsp_district.core.forms import call_service
 from vbsp_district.core.money import vn_date
 
 from .. import services
-from ..forms import GroupCreateForm, GroupTransferForm, MemberMoveForm, MemberRegisterForm
+from ..forms import GroupCreateForm, GroupTransferForm, MemberMoveForm, MemberRegisterForm, TransactionDayChangeForm
 from ..selectors import association_of_group_on
 
 
@@ -55,6 +56,29 @@ def member_register(request):
             messages.success(request, message + ".")
             return redirect(member)
     return _form_page(request, "groups/member_register.html", form)
+
+
+@poster_required
+def commune_transaction_day(request, code):
+    """Record a commune's new transaction day from a month's first day; its history."""
+    commune = get_object_or_404(request.scope.communes(), code=code)
+    form = TransactionDayChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        change = call_service(
+            form,
+            services.commune_transaction_day_change,
+            commune=commune,
+            acting_user=request.user,
+            **form.cleaned_data,
+        )
+        if change is not None:
+            messages.success(
+                request,
+                f"Đã đổi ngày giao dịch {commune}: ngày {change.day} hằng tháng từ {vn_date(change.effective_on)}.",
+            )
+            return redirect(commune)
+    history = sorted(commune.day_history.all(), key=lambda row: row.effective_on or date.min)
+    return _form_page(request, "groups/commune_transaction_day.html", form, commune=commune, history=history)
 
 
 @poster_required

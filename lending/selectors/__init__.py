@@ -7,8 +7,11 @@ from fractions import Fraction
 from django.db.models import Q, Sum
 from django.db.models.expressions import RawSQL
 
+from groups.selectors import billing_days_of
+
 from ..engine import Bill, LoanBook, LoanFacts
 from ..models import (
+    Channel,
     ClosedPeriod,
     Extension,
     Freeze,
@@ -38,7 +41,7 @@ def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
         annual_rate=Fraction(loan.annual_rate),
         overdue_factor=Fraction(program.overdue_factor),
         overdue_rule=program.overdue_rule,
-        transaction_day=loan.member.commune.transaction_day,
+        transaction_day=billing_days_of({loan.member_id: loan.member.commune})[loan.member_id],
     )
     by_kind = {
         Kind.DISBURSEMENT: facts.disbursements,
@@ -60,6 +63,29 @@ def loan_facts(loan, *, extra: list[tuple[str, date, int]] = ()) -> LoanFacts:
     )
     facts.freezes = list(Freeze.objects.filter(loan=loan).values_list("amount", "effective_on", "ends_on"))
     return facts
+
+
+def entrusted_debts(member_id: int, after: date) -> list[tuple[str, int]]:
+    """The member's entrusted loans with outstanding at the end of `after` or disbursed
+    after it, as (loan number, outstanding at `after`, or today's when nothing was
+    outstanding then), in loan number order (`groups.rules.check_last_leaving`)."""
+    sign = {Kind.DISBURSEMENT: 1, Kind.PRINCIPAL: -1, Kind.PRINCIPAL_WRITE_OFF: -1}
+    rows = effective_loan_transactions(
+        loan__member_id=member_id, loan__channel=Channel.ENTRUSTED, kind__in=list(sign)
+    ).values_list("loan__loan_no", "kind", "value_date", "amount")
+    then, later, now = {}, {}, {}
+    for loan_no, kind, value_date, amount in rows:
+        delta = sign[kind] * amount
+        now[loan_no] = now.get(loan_no, 0) + delta
+        if value_date <= after:
+            then[loan_no] = then.get(loan_no, 0) + delta
+        elif kind == Kind.DISBURSEMENT:
+            later[loan_no] = True
+    return [
+        (loan_no, then.get(loan_no, 0) if then.get(loan_no, 0) > 0 else now[loan_no])
+        for loan_no in sorted(now)
+        if then.get(loan_no, 0) > 0 or later.get(loan_no)
+    ]
 
 
 def loan_book(loan, **kwargs) -> LoanBook:
@@ -96,12 +122,14 @@ def loan_facts_bulk(loan_ids=None) -> dict[int, LoanFacts]:
     loans = Loan.objects.select_related("program", "member__commune")
     if loan_ids is not None:
         loans = loans.filter(pk__in=loan_ids)
+    loans = list(loans)
+    days = billing_days_of({loan.member_id: loan.member.commune for loan in loans})
     facts = {
         loan.pk: LoanFacts(
             annual_rate=Fraction(loan.annual_rate),
             overdue_factor=Fraction(loan.program.overdue_factor),
             overdue_rule=loan.program.overdue_rule,
-            transaction_day=loan.member.commune.transaction_day,
+            transaction_day=days[loan.member_id],
         )
         for loan in loans
     }

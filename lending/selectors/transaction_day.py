@@ -28,9 +28,8 @@ from datetime import date, timedelta
 from django.db.models import Case, F, IntegerField, Q, Sum, When
 
 from groups.models import Commune, Membership, SavingsGroup
-from vbsp_district.core.months import month_add
 
-from ..engine import LoanBook, billing_day
+from ..engine import LoanBook
 from ..models import Channel, InterestBill, Loan, SavingsTransaction
 from . import effective_savings_transactions, loan_facts_bulk
 
@@ -38,16 +37,14 @@ DAY = timedelta(days=1)
 
 
 def transaction_day_in(commune: Commune, year: int, month: int) -> date:
-    """The commune's transaction day in a month, clipped to the month's last day."""
-    return billing_day(year, month, commune.transaction_day)
+    """The commune's transaction day in a month (the day in force that month), clipped to
+    the month's last day."""
+    return commune.transaction_days.in_month(year, month)
 
 
 def next_transaction_day(commune: Commune, today: date) -> date:
     """The commune's transaction day on or after `today`."""
-    day = transaction_day_in(commune, today.year, today.month)
-    if day >= today:
-        return day
-    return transaction_day_in(commune, *month_add(today.year, today.month, 1))
+    return commune.transaction_days.on_or_after(today)
 
 
 @dataclass
@@ -201,7 +198,7 @@ def transaction_day_sheets(*, commune: Commune, on: date, scope=None, group_ids=
 
     Members are those in the group at the end of `on` with an open loan (outstanding or
     interest due), savings, or a posting on the day. Direct loans are not collected
-    through groups and are left out. Ten queries, whatever the size of the commune.
+    through groups and are left out. Eleven queries, whatever the size of the commune.
     """
     groups = groups_active_on(commune, on, scope)
     if group_ids is not None:

@@ -24,9 +24,11 @@ from ..rules import (
 )
 from ..selectors import effective_loan_transactions, effective_savings_transactions, loan_book
 from .disbursement import check_tranche
-from .interest import interest_bills_rebuild
+from .interest import arrears_path, interest_bills_rebuild, write_offs_before
 
 Kind = LoanTransaction.Kind
+# the postings that change a loan's outstanding, and so the interest billed after them
+PRINCIPAL_KINDS = (Kind.DISBURSEMENT, Kind.PRINCIPAL, Kind.PRINCIPAL_WRITE_OFF)
 
 
 def principal_path(loan: Loan) -> list[tuple[date, int]]:
@@ -43,15 +45,7 @@ def principal_path(loan: Loan) -> list[tuple[date, int]]:
 
 def interest_path(loan: Loan) -> list[tuple[date, int]]:
     """Interest arrears as dated deltas: + bills to today, − payments, − write-offs."""
-    book = loan_book(loan)
-    rows = [(b.billed_on, b.amount) for b in book.bills(timezone.localdate())]
-    rows += [
-        (d, -a)
-        for d, a in effective_loan_transactions(loan=loan, kind__in=[Kind.INTEREST, Kind.INTEREST_WRITE_OFF])
-        .order_by()
-        .values_list("value_date", "amount")
-    ]
-    return rows
+    return arrears_path(loan_book(loan), timezone.localdate())
 
 
 def savings_path(member: Member) -> list[tuple[date, int]]:
@@ -126,6 +120,8 @@ def loan_transaction_post(
         return existing
     check_day(value_date, "value_date", "Ngày giao dịch")
     check_loan_posting(loan, kind, value_date, amount)
+    # a posting of principal changes the bills after it: the interest written off stays within them
+    kept = write_offs_before(loan) if kind in PRINCIPAL_KINDS else None
     txn = LoanTransaction.objects.create(
         loan=loan,
         kind=kind,
@@ -135,7 +131,7 @@ def loan_transaction_post(
         recorded_by=acting_user,
     )
     if rebuild_interest:
-        interest_bills_rebuild(loan=loan, from_date=value_date - timedelta(days=1))
+        interest_bills_rebuild(loan=loan, from_date=value_date - timedelta(days=1), kept=kept)
     audit_record(
         user=acting_user,
         action=f"loan.{kind}",

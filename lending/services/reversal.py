@@ -14,8 +14,8 @@ from vbsp_district.core.writes import book_write
 
 from ..models import Loan, LoanTransaction, ReversalRequest, SavingsTransaction
 from ..rules import check_covers, check_day
-from .interest import interest_bills_rebuild
-from .postings import principal_path, savings_path
+from .interest import interest_bills_rebuild, write_offs_before
+from .postings import PRINCIPAL_KINDS, principal_path, savings_path
 
 
 def _check_reversible(txn):
@@ -79,6 +79,7 @@ def reversal_approve(*, request: ReversalRequest, note: str = "", acting_user) -
         check_day(txn.value_date, "transaction", "Ngày giao dịch")
         if txn.kind == LoanTransaction.Kind.DISBURSEMENT:
             check_covers(principal_path(loan), txn.value_date, txn.amount, "transaction", "hủy giải ngân", "dư nợ")
+        kept = write_offs_before(loan) if txn.kind in PRINCIPAL_KINDS else None
         reversal = LoanTransaction.objects.create(
             loan=loan,
             kind=txn.kind,
@@ -87,7 +88,7 @@ def reversal_approve(*, request: ReversalRequest, note: str = "", acting_user) -
             reverses=txn,
             recorded_by=acting_user,
         )
-        interest_bills_rebuild(loan=loan, from_date=txn.value_date - timedelta(days=1))
+        interest_bills_rebuild(loan=loan, from_date=txn.value_date - timedelta(days=1), kept=kept, field="transaction")
     else:
         txn = SavingsTransaction.objects.get(pk=request.savings_transaction_id)
         member = Member.objects.select_for_update().get(pk=txn.member_id)

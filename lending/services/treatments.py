@@ -12,7 +12,7 @@ from .. import rules
 from ..models import Extension, Freeze, Installment, Loan
 from ..rules import check_amount, check_day, check_not_before
 from ..selectors import loan_book
-from .interest import interest_bills_rebuild
+from .interest import interest_bills_rebuild, write_offs_before
 
 
 def _locked(loan: Loan) -> Loan:
@@ -32,6 +32,7 @@ def loan_extend(*, loan: Loan, due_on: date, new_due_on: date, decided_on: date,
     current = book.due_date(installment.pk, installment.due_on, decided_on)
     rules.check_new_due_on(new_due_on, current)
     rules.check_outstanding(book.outstanding(decided_on), loan.loan_no, decided_on)
+    kept = write_offs_before(loan)
     extension = Extension.objects.create(
         loan=loan,
         installment=installment,
@@ -39,7 +40,7 @@ def loan_extend(*, loan: Loan, due_on: date, new_due_on: date, decided_on: date,
         decided_on=decided_on,
         recorded_by=acting_user,
     )
-    interest_bills_rebuild(loan=loan, from_date=decided_on - timedelta(days=1))
+    interest_bills_rebuild(loan=loan, from_date=decided_on - timedelta(days=1), kept=kept, field="decided_on")
     audit_record(
         user=acting_user,
         action="loan.extend",
@@ -66,10 +67,11 @@ def loan_freeze(*, loan: Loan, amount: int, effective_on: date, ends_on: date | 
     rules.check_freeze_ends(ends_on, effective_on)
     position = loan_book(loan).position(effective_on)
     rules.check_freeze_amount(amount, position.outstanding - position.frozen, effective_on)
+    kept = write_offs_before(loan)
     freeze = Freeze.objects.create(
         loan=loan, amount=amount, effective_on=effective_on, ends_on=ends_on, recorded_by=acting_user
     )
-    interest_bills_rebuild(loan=loan, from_date=effective_on - timedelta(days=1))
+    interest_bills_rebuild(loan=loan, from_date=effective_on - timedelta(days=1), kept=kept, field="effective_on")
     audit_record(
         user=acting_user,
         action="loan.freeze",
@@ -89,9 +91,10 @@ def freeze_end(*, freeze: Freeze, ends_on: date, acting_user) -> Freeze:
         refuse("ends_on", f"Khoản khoanh nợ đã kết thúc ngày {vn_date(freeze.ends_on)}.")
     check_day(ends_on, "ends_on", "Ngày kết thúc khoanh nợ")
     rules.check_freeze_ends(ends_on, freeze.effective_on)
+    kept = write_offs_before(loan)
     freeze.ends_on = ends_on
     freeze.save(update_fields=["ends_on"])
-    interest_bills_rebuild(loan=loan, from_date=ends_on - timedelta(days=1))
+    interest_bills_rebuild(loan=loan, from_date=ends_on - timedelta(days=1), kept=kept, field="ends_on")
     audit_record(
         user=acting_user,
         action="loan.freeze_end",

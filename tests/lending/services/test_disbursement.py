@@ -425,13 +425,23 @@ def test_repayments_follow_the_tranches(member, poor, staff):
 
 def test_the_group_rule_is_on_disbursement_days_only(commune, group, poor, staff):
     """One rule on both paths (the import applies `groups.rules` too): an entrusted loan's
-    money goes out through a group on every disbursement day; the borrower may leave the
-    group later, and DESIGN §4 then attributes the loan to the last group."""
+    money goes out through a group on every disbursement day; the borrower leaves their
+    last group only once the loan is repaid (`groups.rules.check_last_leaving`)."""
     from groups.services import membership_add, membership_end
 
     household = member_register(national_id="044000000777", full_name="Hộ rời tổ", commune=commune, acting_user=staff)
     membership_add(member=household, group=group, joined_on=date(2019, 1, 1), acting_user=staff)
     loan = disburse(member=household, program=poor, user=staff, amount=6_000_000, approved_amount=12_000_000)
+    refused(
+        membership_end,
+        "left_on",
+        "Hộ vay Hộ rời tổ còn dư nợ món vay ủy thác L1 (dư nợ 6.000.000 đồng) sau ngày 31/03/2020: không thể "
+        "cho rời tổ cuối cùng; chuyển sang tổ khác hoặc thu hết nợ trước.",
+        member=household,
+        left_on=date(2020, 3, 31),
+        acting_user=staff,
+    )
+    repayment_post(loan=loan, amount=6_000_000, value_date=date(2020, 3, 20), acting_user=staff)
     membership_end(member=household, left_on=date(2020, 3, 31), acting_user=staff)
     refused(
         loan_tranche_disburse,
@@ -442,4 +452,3 @@ def test_the_group_rule_is_on_disbursement_days_only(commune, group, poor, staff
         value_date=date(2020, 4, 1),
         acting_user=staff,
     )
-    loan_tranche_disburse(loan=loan, amount=6_000_000, value_date=date(2020, 3, 31), acting_user=staff)

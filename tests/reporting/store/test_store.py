@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from groups.services import group_transfer, membership_end
+from groups.services import group_transfer, member_move
 from lending.models import LoanTransaction
 from lending.services import repayment_post
 from reporting import store
@@ -111,7 +111,8 @@ def test_a_write_in_the_past_brings_the_periods_after_it_up_to_date(book, staff)
 
 def test_organization_changes_bring_the_periods_up_to_date(book, staff, hpn):
     store.build_all()
-    membership_end(member=book.cuc, left_on=date(2021, 3, 15), acting_user=staff)
+    # Cúc (HPN-2 outstanding) moves to Quán Hàu, billed on its day 20 instead of 28
+    member_move(member=book.cuc, group=book.g2, moved_on=date(2021, 3, 15), acting_user=staff)
     group_transfer(group=book.g1, association=hpn, effective_on=date(2022, 1, 1), acting_user=staff)
     assert store.differences() == []
     by_association = figure_sets([("association",)], date(2022, 1, 31), "2022-01")[0]
