@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import trigger_client_event
 
 from groups.models import Commune
 from vbsp_district.access.pages import deny_unless_poster
@@ -82,6 +83,24 @@ def transaction_day(request):
     return render(request, "lending/transaction_day/index.html", {"rows": rows, "today": today})
 
 
+def _totals(sheets) -> dict:
+    """The figures at the top of the sheet: the commune's groups in the user's scope."""
+    return {
+        "groups": len(sheets),
+        "members": sum(len(s.members) for s in sheets),
+        "loans": sum(len(s.loans) for s in sheets),
+        "principal_due": sum(s.principal_due for s in sheets),
+        "interest_due": sum(s.interest_due for s in sheets),
+        "savings_balance": sum(s.savings_balance for s in sheets),
+        "collected": sum(s.principal_posted + s.interest_posted for s in sheets),
+    }
+
+
+# The event a posted group's card sends up the page: the figures at the top then ask
+# for themselves again (`?part=totals`), the commune's as they are after the post.
+POSTED_EVENT = "sheet-posted"
+
+
 def _context(request, commune: Commune, day: date, sheets, forms: dict | None = None) -> dict:
     today = timezone.localdate()
     can_post = request.scope.can_post and day <= today
@@ -105,17 +124,10 @@ def _context(request, commune: Commune, day: date, sheets, forms: dict | None = 
         "scheduled_day": transaction_day_in(commune, day.year, day.month),
         "previous_day": _month_step(commune, day, -1),
         "next_day": _month_step(commune, day, 1),
-        "totals": {
-            "groups": len(sheets),
-            "members": sum(len(s.members) for s in sheets),
-            "loans": sum(len(s.loans) for s in sheets),
-            "principal_due": sum(s.principal_due for s in sheets),
-            "interest_due": sum(s.interest_due for s in sheets),
-            "savings_balance": sum(s.savings_balance for s in sheets),
-            "collected": sum(s.principal_posted + s.interest_posted for s in sheets),
-        },
+        "totals": _totals(sheets),
         "pdf_url": reverse("transaction_day_pdf", args=[commune.code, day.isoformat()]),
         "sheet_url": _sheet_url(commune, day),
+        "posted_event": POSTED_EVENT,
     }
 
 
@@ -137,6 +149,9 @@ def transaction_day_sheet(request, commune_code: str, day: str):
     day = _day(day)
     if request.method != "POST":
         sheets = transaction_day_sheets(commune=commune, on=day, scope=request.scope)
+        if request.GET.get("part") == "totals":
+            context = {"totals": _totals(sheets), "sheet_url": _sheet_url(commune, day), "posted_event": POSTED_EVENT}
+            return render(request, "lending/transaction_day/_totals.html", context)
         return render(request, "lending/transaction_day/sheet.html", _context(request, commune, day, sheets))
 
     deny_unless_poster(request)
@@ -166,7 +181,8 @@ def transaction_day_sheet(request, commune_code: str, day: str):
         (sheet,) = transaction_day_sheets(commune=commune, on=day, scope=request.scope, group_ids=[group.pk])
         context = _context(request, commune, day, [sheet])
         context["card"] = context["cards"][0] | {"message": message}
-        return render(request, "lending/transaction_day/_group.html", context)
+        response = render(request, "lending/transaction_day/_group.html", context)
+        return trigger_client_event(response, POSTED_EVENT)
     if request.htmx:
         context = _context(request, commune, day, [sheet], {group.pk: form})
         context["card"] = context["cards"][0]

@@ -16,6 +16,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from groups.models import Association
 from groups.services import commune_create, group_create
@@ -165,6 +166,11 @@ def test_disburse_then_post_the_groups_sheet_and_see_the_balances(page):
     assert loan_book(l1).outstanding(FEB) == 10_500_000
     assert member_savings_balance(hoa, as_of=FEB) == 250_000
 
+    # The figures at the top follow the post, without a reload.
+    expect(page.locator(".figure-card", has_text="Đã thu gốc, lãi trong ngày (đ)").locator(".value")).to_have_text(
+        "3.635.300"
+    )
+    assert figure(page, "Gốc đến hạn (đ)") == "2.000.000"  # the figures before the day
     page.reload()
     assert figure(page, "Đã thu gốc, lãi trong ngày (đ)") == "3.635.300"
 

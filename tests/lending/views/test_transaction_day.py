@@ -494,6 +494,41 @@ def test_the_htmx_post_swaps_the_group_card(client, book, commune, leader, staff
     assert loan_interest_balance(l1, as_of=FEB) == 0
 
 
+def test_after_an_htmx_post_the_figures_at_the_top_ask_for_themselves_again(client, book, commune, leader, staff):
+    l1, l2 = book
+    client.force_login(staff)
+    page = client.get(sheet_url(commune, FEB)).content.decode()
+    assert f'id="day-totals" hx-get="{sheet_url(commune, FEB)}?part=totals" hx-trigger="sheet-posted from:body"' in page
+    response = client.post(
+        sheet_url(commune, FEB), form_data(leader, loans=[(l1, "1.500.000", "90.200"), (l2, "2.000.000", "45.100")]),
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert response.status_code == 200 and response["HX-Trigger"] == '{"sheet-posted": {}}'
+    # a refused sheet changes no figure: no event
+    refused = client.post(sheet_url(commune, FEB), form_data(leader, loans=[(l1, "x", "")]), HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and "HX-Trigger" not in refused
+    with CaptureQueriesContext(connection) as queries:
+        totals = client.get(sheet_url(commune, FEB) + "?part=totals", HTTP_HX_REQUEST="true")
+    assert totals.status_code == 200
+    html = totals.content.decode()
+    assert html.startswith('<div class="row g-3 mb-3" id="day-totals"') and "<html" not in html
+    # before the day: 2.000.000 due (L2's installment), 90.200 + 45.100 interest; collected on it
+    assert re.findall(r'<div class="value">([^<]*)</div>', html) == [
+        "1",
+        "2 / 2",
+        "2.000.000",
+        "135.300",
+        "200.000",
+        "3.635.300",
+    ]
+    assert len(queries) == TOTALS_QUERIES
+
+
+# The session, the user and their profile (the scope), the commune, and the sheets'
+# eleven, as the page's.
+TOTALS_QUERIES = 15
+
+
 def _big_group(commune, hnd, poor, staff, size=60):
     group = GroupFactory(code="QH-60", commune=commune, association=hnd)
     people = []
