@@ -101,7 +101,17 @@ def served(workers: int):
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "vbsp_district.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        # a request may take as long as in production (docs/deploy.md) before its worker is killed
+        [
+            str(gunicorn),
+            "vbsp_district.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "120",
+        ],
         env=env,
         cwd=settings.BASE_DIR,
         stdout=subprocess.DEVNULL,
