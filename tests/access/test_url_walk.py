@@ -140,6 +140,10 @@ TARGETS = {
         "other": reverse("group_detail", args=["VN-01"]),
     },
     "group_create": lambda w: {"any": reverse("group_create")},
+    "commune_transaction_day": lambda w: {
+        "own": reverse("commune_transaction_day", args=["QH"]),
+        "other": reverse("commune_transaction_day", args=["VN"]),
+    },
     "group_transfer": lambda w: {
         "own": reverse("group_transfer", args=["QH-01"]),
         "other": reverse("group_transfer", args=["VN-01"]),
@@ -286,6 +290,7 @@ EMULATION_DESK = {"target_list", "target_year", "target_copy_year", "target_edit
 MANAGER_DESK = EMULATION_DESK | {"audit_trail"}
 # Pages an officer may not open at all (they post, or are the managers' desk).
 POSTING = {
+    "commune_transaction_day",
     "group_create",
     "group_transfer",
     "member_register",

@@ -20,7 +20,7 @@ the new one sees those from its first transaction day on.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -29,6 +29,7 @@ from groups.models import (
     Association,
     Commune,
     CommuneAssociation,
+    CommuneTransactionDay,
     GroupAssignment,
     GroupMeeting,
     Member,
@@ -56,6 +57,23 @@ def _month_key(field: str):
 
 def _day_key(field: str):
     return _month_key(field) * 32 + ExtractDay(field)
+
+
+def _transaction_day_in(commune: str, month_key: str):
+    """The transaction day of the commune `commune` (an outer field) in force in the month
+    whose key (year × 12 + month) the outer annotation `month_key` holds: its latest change
+    dated by the month (a change takes effect on a month's first day), else its first day,
+    else its day (`Commune.transaction_days`' rule)."""
+    changed = (
+        CommuneTransactionDay.objects.filter(commune=OuterRef(commune), effective_on__isnull=False)
+        .alias(_month=_month_key("effective_on"))
+        .filter(_month__lte=OuterRef(month_key))
+        .order_by("-effective_on")
+    )
+    first = CommuneTransactionDay.objects.filter(commune=OuterRef(commune), effective_on__isnull=True)
+    return Coalesce(
+        Subquery(changed.values("day")[:1]), Subquery(first.values("day")[:1]), F(f"{commune}__transaction_day")
+    )
 
 
 def _association_on_transaction_day(group: str, transaction_day_key: str):
@@ -151,7 +169,8 @@ class Scope:
             return qs
         if not self.is_officer:
             return qs.none()
-        qs = qs.alias(_transaction_day=Value((year * 12 + month) * 32) + F("commune__transaction_day"))
+        qs = qs.alias(_month=Value(year * 12 + month))
+        qs = qs.alias(_transaction_day=Value((year * 12 + month) * 32) + _transaction_day_in("commune", "_month"))
         qs = qs.alias(_managed_then=_association_on_transaction_day("pk", "_transaction_day"))
         qs = qs.filter(_managed_then=self.association_id)
         if self.commune_id:
@@ -214,9 +233,13 @@ class Scope:
         if not self.is_officer:
             return qs.none()
         # A meeting serves the first transaction day on or after it (`rules.meeting_timing`):
-        # this month's when held by the commune's setting, next month's after it.
-        setting = F("group__commune__transaction_day")
-        month = _month_key("held_on") + Case(When(held_on__day__gt=setting, then=Value(1)), default=Value(0))
+        # this month's when held by the commune's day that month, next month's after it.
+        qs = qs.alias(_held_month=_month_key("held_on"))
+        qs = qs.alias(_next_month=F("_held_month") + 1)
+        qs = qs.alias(_this_day=_transaction_day_in("group__commune", "_held_month"))
+        later = Q(held_on__day__gt=F("_this_day"))
+        month = Case(When(later, then=F("_next_month")), default=F("_held_month"))
+        setting = Case(When(later, then=_transaction_day_in("group__commune", "_next_month")), default=F("_this_day"))
         qs = qs.alias(_transaction_day=month * 32 + setting)
         qs = qs.alias(_managed_then=_association_on_transaction_day("group_id", "_transaction_day"))
         qs = qs.filter(_managed_then=self.association_id)
