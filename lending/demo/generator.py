@@ -1,7 +1,11 @@
 """The Quảng Ninh demo district, generated deterministically and calibrated to the article.
 
-`demo_rows(scale, seed)` returns the records of the whole district as a batch for
-`portfolio_write` (the same validated path as the workbook import). Borrowers behave
+`demo_batches(scale, seed)` yields the records of the district as batches for
+`portfolio_write` (the same validated path as the workbook import): the communes with the
+trainings and news items first, then each commune's groups, members, loans, ledgers,
+savings and meetings, whole on their own. Only the loans' plans are held for the whole
+district; each commune's ledger rows are made when its batch is asked for, so that a
+district ten times the size loads in a few GB. Borrowers behave
 like a real portfolio (most pay on the due date, some late, a few default, some debt is
 extended, frozen or written off); then a handful of loans per pool are resized so that
 the figures at 31/12/2019 are the ones the office reported (DESIGN §4 definitions):
@@ -11,6 +15,8 @@ the outstanding at the start of 2019 (change +16,961 million) and the overdue de
 """
 
 import random
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -150,7 +156,9 @@ class Generator:
     def __init__(self, scale: int, seed: int):
         self.scale = scale
         self.rnd = random.Random(seed)
-        self.rows: dict[str, list[Row]] = {}
+        # the rows made so far, by commune (None: the district's own: communes, trainings,
+        # news items), then by sheet
+        self.rows: dict[str | None, dict[str, list[Row]]] = defaultdict(dict)
         self.commune_days = {code: day for code, _n, _k, day in COMMUNES}
         self.ids: set[str] = set()
         self.plans: list[Plan] = []
@@ -159,13 +167,27 @@ class Generator:
         self.group_assoc: dict[str, list] = {}  # code -> [(from date, association)]
         self.group_commune: dict[str, str] = {}
         self.loan_seq = 0
+        self.deposits: dict[str, tuple[int, dict]] = {}  # nid -> (monthly, {(y, m): withdrawal})
         from lending.models import ProgramRate
 
         self.rates = {r.program.code: Fraction(r.annual_rate) for r in ProgramRate.objects.select_related("program")}
 
     def add(self, sheet: str, **data):
-        rows = self.rows.setdefault(sheet, [])
+        rows = self.rows[self.commune_of(sheet, data)].setdefault(sheet, [])
         rows.append(Row(sheet, len(rows) + 2, data))
+
+    def commune_of(self, sheet: str, data: dict) -> str | None:
+        """The batch a row goes to: the district's, or the commune of its group or member
+        (a group's members and a member's loans never leave their commune)."""
+        if sheet in ("Communes", "Trainings", "NewsItems"):
+            return None
+        if "commune_code" in data:  # groups, members
+            return data["commune_code"]
+        if "group_code" in data:  # transfers, memberships, meetings
+            return self.group_commune[data["group_code"]]
+        if "national_id" in data:  # loans, savings
+            return self.member_commune[data["national_id"]]
+        return self.loan_commune[data["loan_no"]]
 
     # -- people -------------------------------------------------------------------
     def national_id(self, female: bool, birth_year: int) -> str:
@@ -557,8 +579,8 @@ class Generator:
             self.resize(pools(code), target * s - per_association[code])
 
     # -- rows -------------------------------------------------------------------------
-    def loan_rows(self):
-        for plan in sorted(self.plans, key=lambda p: p.loan_no):
+    def loan_rows(self, plans: list[Plan]):
+        for plan in plans:
             first_day, first_amount = plan.tranches[0]
             self.add(
                 "Loans",
@@ -616,23 +638,40 @@ class Generator:
                 )
 
     def savings(self):
+        """Each group member's monthly deposit and withdrawals, drawn now; their rows are
+        made with the member's commune (`savings_rows`)."""
         for nid, periods in self.member_groups.items():
             if not periods:
                 continue
             monthly = self.rnd.choice((50, 50, 100, 100, 150, 200)) * 1_000
+            withdrawals = {}
             balance = 0
-            day = max(periods[0][0], START)
-            y, m = day.year, day.month
-            while (y, m) <= (END.year, END.month):
-                value_date = self.transaction_day_in(nid, y, m)
-                if value_date >= periods[0][0]:
-                    self.add("Savings", national_id=nid, value_date=value_date, kind="deposit", amount=monthly)
-                    balance += monthly
-                    if m == 1 and balance > 2_000_000 and self.rnd.random() < 0.1:
-                        amount = balance // 2 // 10_000 * 10_000
-                        self.add("Savings", national_id=nid, value_date=value_date, kind="withdrawal", amount=amount)
-                        balance -= amount
-                y, m = month_add(y, m, 1)
+            for y, m, _value_date in self.deposit_months(nid):
+                balance += monthly
+                if m == 1 and balance > 2_000_000 and self.rnd.random() < 0.1:
+                    withdrawals[y, m] = amount = balance // 2 // 10_000 * 10_000
+                    balance -= amount
+            self.deposits[nid] = (monthly, withdrawals)
+
+    def deposit_months(self, nid) -> Iterator[tuple[int, int, date]]:
+        """The member's transaction days from their first membership (or START) to END."""
+        joined = self.member_groups[nid][0][0]
+        day = max(joined, START)
+        y, m = day.year, day.month
+        while (y, m) <= (END.year, END.month):
+            value_date = self.transaction_day_in(nid, y, m)
+            if value_date >= joined:
+                yield y, m, value_date
+            y, m = month_add(y, m, 1)
+
+    def savings_rows(self, members: list[str]):
+        for nid in members:
+            monthly, withdrawals = self.deposits[nid]
+            for y, m, value_date in self.deposit_months(nid):
+                self.add("Savings", national_id=nid, value_date=value_date, kind="deposit", amount=monthly)
+                if (y, m) in withdrawals:
+                    amount = withdrawals[y, m]
+                    self.add("Savings", national_id=nid, value_date=value_date, kind="withdrawal", amount=amount)
 
     def outreach(self):
         # Group meetings (target T7): most groups meet 3 to 5 days before their commune's
@@ -693,15 +732,28 @@ class Generator:
                         title=f"Tuyên truyền vay vốn ưu đãi tại {name} quý {q + 1}/2020",
                     )
 
-    def build(self) -> dict[str, list[Row]]:
+    def batches(self) -> Iterator[dict[str, list[Row]]]:
+        """The district's batches: its own rows, then commune by commune. The plans (and
+        every random draw) are made first, in one order whatever is asked; a commune's
+        loans, ledgers and savings are made when its batch is, and let go after."""
         self.organization()
         self.members()
         self.loans()
         self.calibrate()
-        self.loan_rows()
         self.savings()
         self.outreach()
-        return self.rows
+        plans = defaultdict(list)
+        for plan in sorted(self.plans, key=lambda p: p.loan_no):
+            plans[self.member_commune[plan.nid]].append(plan)
+        self.loan_commune = {plan.loan_no: self.member_commune[plan.nid] for plan in self.plans}
+        members = defaultdict(list)
+        for nid in self.deposits:
+            members[self.member_commune[nid]].append(nid)
+        yield self.rows.pop(None)
+        for code, _n, _k, _d in COMMUNES:
+            self.loan_rows(plans.pop(code, []))
+            self.savings_rows(members.pop(code, []))
+            yield self.rows.pop(code, {})
 
 
 _PURPOSES = {
@@ -717,6 +769,7 @@ _PURPOSES = {
 _ASSOCIATION_NAMES = {"HND": "Hội Nông dân", "HPN": "Hội Phụ nữ", "CCB": "Hội Cựu chiến binh", "DTN": "Đoàn Thanh niên"}
 
 
-def demo_rows(*, scale: int = 1, seed: int = 2020) -> dict[str, list[Row]]:
-    """The whole demo district as a batch for `portfolio_write`."""
-    return Generator(scale, seed).build()
+def demo_batches(*, scale: int = 1, seed: int = 2020) -> Iterator[dict[str, list[Row]]]:
+    """The demo district as batches for `portfolio_write`, one after another (see the
+    module's docstring); written in order, together they are the whole district."""
+    return Generator(scale, seed).batches()

@@ -1,14 +1,16 @@
 import gc
 import time
+from collections import Counter
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from groups.models import Commune
 from lending.demo.accounts import DEMO_PASSWORD, demo_accounts_create
-from lending.demo.generator import END, demo_rows
+from lending.demo.generator import END, demo_batches
 from lending.models import Loan
 from lending.services.batch import BatchRefused, portfolio_write
 from lending.services.bills import ensure_bills_current
@@ -43,28 +45,37 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         progress(f"Tạo dữ liệu mẫu huyện Quảng Ninh (quy mô {scale}, seed {seed})...")
-        # Over a million long-lived rows and no reference cycles among them: the cyclic
-        # garbage collector would only rescan them again and again (a third of the time).
+        # Hundreds of thousands of long-lived rows and no reference cycles among them: the
+        # cyclic garbage collector would only rescan them again and again (a third of the
+        # time). A commune's rows are let go when its batch is written.
         gc.disable()
+        counts = Counter()
         try:
-            rows = demo_rows(scale=scale, seed=seed)
-            total = sum(len(r) for r in rows.values())
-            progress(f"Kiểm tra và ghi {total:,} dòng qua đường ghi lô...".replace(",", "."))
-            counts = portfolio_write(
-                rows,
-                acting_user=None,
-                source=f"seed_demo scale={scale} seed={seed}",
-                bills_through=END,
-                progress=progress,
-                figures_later=True,
-            )
+            # one transaction: the district is written whole or not at all
+            with transaction.atomic():
+                for rows in demo_batches(scale=scale, seed=seed):
+                    communes = sorted({r.data["commune_code"] for r in rows.get("Members", ())})
+                    total = sum(len(r) for r in rows.values())
+                    where = f"xã {', '.join(communes)}" if communes else "danh mục xã, tập huấn, tin bài"
+                    count = f"{total:,}".replace(",", ".")
+                    progress(f"Kiểm tra và ghi {count} dòng ({where}) qua đường ghi lô...")
+                    counts.update(
+                        portfolio_write(
+                            rows,
+                            acting_user=None,
+                            source=f"seed_demo scale={scale} seed={seed}",
+                            bills_through=END,
+                            progress=progress,
+                            figures_later=True,
+                        )
+                    )
+                    del rows
         except BatchRefused as refused:
             for issue in refused.issues[:20]:
                 self.stderr.write(str(issue))
             raise CommandError(f"Dữ liệu mẫu không hợp lệ: {len(refused.issues)} lỗi.") from None
         finally:
             gc.enable()
-        del rows
         for sheet, count in counts.items():
             self.stdout.write(f"  {sheet}: {count}")
         # The ledger ends on 31/12/2020 but the app opens on today's date: bring the
