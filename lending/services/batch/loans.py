@@ -8,13 +8,15 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from groups.rules import check_in_group_for_entrusted
+from groups.models import SavingsGroup, billing_days
+from groups.rules import check_in_group_for_entrusted, check_last_leaving
 from vbsp_district.core.errors import refuse_taken
 from vbsp_district.core.money import vn_date
 
 from ... import rules
 from ...engine import LoanBook, LoanFacts
 from ...models import Channel, Extension, Freeze, Installment, Loan, LoanProgram, LoanTransaction, SavingsTransaction
+from ...selectors import entrusted_debts
 from .records import Batch, LoanState, Posting, Row, Skip
 
 LKind = LoanTransaction.Kind
@@ -227,9 +229,22 @@ def _issue(batch: Batch, row: Row, fn, *args, **kwargs) -> bool:
     return True
 
 
+def _billing_days(batch: Batch, member):
+    """The day `member` is billed on through time (`groups.models.billing_days`), from
+    their periods in the database and the workbook."""
+    periods = []
+    for i, (joined_on, _left, code) in enumerate(batch.member_periods.get(member.national_id, ())):
+        group = batch.groups.get(code) or batch.other_groups.get(code)
+        if group is None:
+            group = batch.other_groups[code] = SavingsGroup.objects.select_related("commune").get(code=code)
+        periods.append((joined_on, i, group.commune.transaction_days))
+    return billing_days(member.commune.transaction_days, periods)
+
+
 def check_loan(batch: Batch, state: LoanState):
     """The rules of the book that need the loan's whole ledger."""
     facts, loan = state.facts, state.loan
+    facts.transaction_day = _billing_days(batch, state.member)
     anchor = state.row or (state.transactions[0][0] if state.transactions else None)
     total = sum(a for _, a in facts.disbursements)
     if state.new:
@@ -318,6 +333,34 @@ def check_loan(batch: Batch, state: LoanState):
                 held = _issue(batch, row, rules.check_interest_on_settled, path, ipath, t.value_date, t.amount)
             if held:
                 ipath.append((t.value_date, -t.amount))
+
+
+def check_leavings(batch: Batch):
+    """A closed period the workbook adds as a member's last ends only once their
+    entrusted loans (the workbook's and the database's) are repaid
+    (`groups.rules.check_last_leaving`, as on the other paths)."""
+    if not batch.leavings:
+        return
+    states = defaultdict(list)
+    for state in batch.loans.values():
+        if state.loan.channel == Channel.ENTRUSTED:
+            states[state.member.national_id].append(state)
+    for row, member, joined_on, left_on in batch.leavings:
+        if any(p[0] > joined_on for p in batch.member_periods.get(member.national_id, ())):
+            continue  # not the last period
+        debts = {}
+        if member.pk is not None:
+            debts.update(entrusted_debts(member.pk, left_on))
+        for state in states[member.national_id]:
+            book = LoanBook(state.facts)
+            owed = book.outstanding(left_on)
+            if owed > 0 or any(d > left_on for d, _a in state.facts.disbursements):
+                debts[state.loan.loan_no] = owed if owed > 0 else book.outstanding(batch.today)
+            else:
+                debts.pop(state.loan.loan_no, None)
+        _issue(
+            batch, row, check_last_leaving, member_name=member.full_name, left_on=left_on, debts=sorted(debts.items())
+        )
 
 
 def _existing_principal_debits(state: LoanState):

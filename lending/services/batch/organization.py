@@ -137,6 +137,8 @@ def membership_row(batch: Batch, row: Row):
     periods.append([joined_on, left_on, group.code])
     periods.sort(key=lambda p: p[0])
     batch.new_memberships.append(Membership(member=member, group=group, joined_on=joined_on, left_on=left_on))
+    if left_on is not None:
+        batch.leavings.append((row, member, joined_on, left_on))
 
 
 def meeting_row(batch: Batch, row: Row):

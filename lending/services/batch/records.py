@@ -155,6 +155,8 @@ class Batch:
         self.group_assignments: dict[str, list[tuple[date, str]]] = {}
         self.members: dict[str, Member] = {}
         self.member_periods: dict[str, list[list]] = {}  # nid -> [[joined, left, group_code]]
+        self.leavings: list[tuple] = []  # (Row, Member, joined_on, left_on) of closed periods
+        self.other_groups: dict[str, SavingsGroup] = {}  # the members' groups the workbook does not name
         self.savings_paths: dict[str, list[tuple[date, int]]] = {}
         self.savings_refs: dict[str, set] = {}
         self.loans: dict[str, LoanState] = {}

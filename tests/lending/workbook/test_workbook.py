@@ -496,15 +496,22 @@ def test_each_refusal_lists_its_line_and_writes_nothing(book, tmp_path, case):
     assert table_counts() == before
 
 
-def test_an_entrusted_borrower_may_leave_the_group_after_the_disbursement(book, tmp_path):
-    """The rule of the single services: a group on the disbursement day, not after."""
+def test_an_entrusted_borrower_leaves_the_last_group_only_once_repaid(book, tmp_path):
+    """The rule of the single services: a group on every disbursement day, and the last
+    one left only once the entrusted loan is repaid (`groups.rules.check_last_leaving`)."""
     sheets = {
         **sheet("Members", ["044000000009", "Lê Văn E", None, None, "C1", None, None]),
         **sheet("Memberships", ["044000000009", "G1", date(2020, 1, 1), date(2020, 6, 30)]),
         **sheet("Loans", ["L9", "044000000009", "01", "entrusted", date(2020, 2, 1), 5_000_000, None, None]),
         **sheet("Installments", ["L9", date(2021, 2, 1), 5_000_000]),
     }
-    workbook_import(xlsx(tmp_path / "left.xlsx", sheets), acting_user=None)
+    [line] = refused_lines(xlsx(tmp_path / "left.xlsx", sheets))
+    assert line == (
+        "Memberships!2 left_on: Hộ vay Lê Văn E còn dư nợ món vay ủy thác L9 (dư nợ 5.000.000 đồng) sau ngày "
+        "30/06/2020: không thể cho rời tổ cuối cùng; chuyển sang tổ khác hoặc thu hết nợ trước."
+    )
+    sheets |= sheet("Transactions", ["L9", date(2020, 6, 20), "principal", 5_000_000, None])
+    workbook_import(xlsx(tmp_path / "repaid.xlsx", sheets), acting_user=None)
     assert Loan.objects.filter(loan_no="L9").exists()
 
 
