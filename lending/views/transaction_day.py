@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -31,6 +30,7 @@ from ..selectors.transaction_day import (
     transaction_day_sheets,
 )
 from ..services.transaction_day import SheetRefused, transaction_day_post
+from ..sheet_pdf import collection_sheets_pdf
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -196,8 +196,6 @@ def transaction_day_sheet(request, commune_code: str, day: str):
 @require_safe
 def transaction_day_pdf(request, commune_code: str, day: str):
     """The sheets printed before the day, one A4 page (or more) per group, to collect against."""
-    from vbsp_district.core.pdf import pdf_render
-
     commune = _commune(request, commune_code)
     day = _day(day)
     sheets = transaction_day_sheets(commune=commune, on=day, scope=request.scope)
@@ -206,19 +204,14 @@ def transaction_day_pdf(request, commune_code: str, day: str):
         sheets = [s for s in sheets if s.group.code == only]
         if not sheets:
             raise Http404("Không có tổ này trong xã ngày đã chọn.")
-    html = render_to_string(
-        "lending/transaction_day/pdf.html",
-        {
-            "commune": commune,
-            "day": day,
-            "weekday": WEEKDAYS[day.weekday()],
-            "sheets": sheets,
-            "printed_at": timezone.localtime(),
-            "printed_by": request.user.get_full_name() or request.user.username,
-        },
-        request=request,
+    pdf = collection_sheets_pdf(
+        commune=commune,
+        day=day,
+        weekday=WEEKDAYS[day.weekday()],
+        sheets=sheets,
+        printed_at=timezone.localtime(),
+        printed_by=request.user.get_full_name() or request.user.username,
     )
-    pdf = pdf_render(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     suffix = f"-{only}" if only else ""
     response["Content-Disposition"] = f'inline; filename="bang-ke-{commune.code}{suffix}-{day.isoformat()}.pdf"'

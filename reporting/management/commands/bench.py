@@ -446,7 +446,8 @@ class Command(BaseCommand):
         gunicorn as the office serves the app (2 × CPUs + 1 workers), as the manager and
         an officer, at a month end and today; then, apart (the pages' figures stay
         comparable with earlier runs), the user's own dashboard and the follow-up list that
-        it asks for by htmx once shown."""
+        it asks for by htmx once shown; and the largest commune's collection sheets in PDF,
+        one request at a time (`measure_collection_pdf`)."""
         from django.test import Client
 
         from groups.models import Member, SavingsGroup
@@ -490,9 +491,60 @@ class Command(BaseCommand):
                         key = f"{prefix}_{username}_{day_name}"
                         result[f"{key}_p50"] = statistics.median(times)
                         result[f"{key}_p95"] = times[int(len(times) * 0.95) - 1]
+            result |= self.measure_collection_pdf(base, cookies["quanly"])
         result["browse_clients"] = clients
         result["browse_workers"] = workers
         return result
+
+    def measure_collection_pdf(self, base: str, cookie: str, runs: int = 3) -> dict:
+        """The largest commune's collection sheets as one PDF, on its transaction day the
+        month after AS_OF, as the manager prints them: one request at a time through the
+        server (the median of `runs` after a warm-up), its pages and, in this process, its
+        queries."""
+        import re
+        import urllib.request
+
+        from django.db.models import Count
+        from django.test import Client
+
+        from groups.models import Commune, Membership
+        from lending.selectors.transaction_day import transaction_day_in
+
+        probe = date(AS_OF.year + 1, 1, 1)
+        largest = (
+            Membership.objects.in_force(probe)
+            .values("group__commune_id")
+            .annotate(members=Count("id"))
+            .order_by("-members", "group__commune_id")
+            .first()
+        )
+        commune = Commune.objects.get(pk=largest["group__commune_id"])
+        day = transaction_day_in(commune, probe.year, probe.month)
+        path = f"/transaction-day/{commune.code}/{day.isoformat()}/pdf/"
+        request = urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}"})
+
+        def fetch() -> bytes:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.read()
+
+        fetch()
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            pdf = fetch()
+            times.append(time.perf_counter() - started)
+        client = Client()
+        client.force_login(get_user_model_by_name("quanly"))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, SERVER_NAME="127.0.0.1")
+        if response.status_code != 200:
+            raise CommandError(f"Trang lỗi khi đo: {response.status_code} {path}")
+        return {
+            "collection_pdf_s": statistics.median(times),
+            "collection_pdf_pages": len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)),
+            "collection_pdf_members": largest["members"],
+            "collection_pdf_queries": len(queries),
+        }
 
     def browse_timed(self, urls: list[str], cookie: str, headers: dict, *, clients, rounds, workers) -> list[float]:
         """Every request's seconds, sorted, when `clients` concurrent clients each go
@@ -694,6 +746,14 @@ ROWS = [
         for day, when in (("month_end", f"ngày {AS_OF:%d/%m/%Y}"), ("today", "hôm nay"))
         for p in ("p50", "p95")
     ),
+    ("Bảng kê giao dịch của xã lớn nhất (PDF, một yêu cầu)", lambda r: r["collection_pdf_s"], _seconds, True),
+    (
+        "  số tổ viên / số trang",
+        lambda r: (r["collection_pdf_members"], r["collection_pdf_pages"]),
+        lambda v: "/".join(map(_count, v)),
+        False,
+    ),
+    ("  số truy vấn", lambda r: r["collection_pdf_queries"], _count, False),
     ("Tải máy khi đo (load average 1 phút)", lambda r: r["load_average"], lambda v: f"{v:.1f}", False),
 ]
 

@@ -646,6 +646,27 @@ def test_the_pdf_is_an_a4_sheet_with_the_vietnamese_names(client, book, commune,
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 5_000
 
 
+def test_the_commune_pdf_queries_do_not_grow_with_the_commune(client, commune, hnd, poor, staff):
+    """Set-based reads, whatever the number of groups, members and loans: the session, the
+    scope, the commune and the sheets' eleven (no query per member or loan)."""
+    _big_group(commune, hnd, poor, staff, size=12)
+    client.force_login(staff)
+    url = sheet_url(commune, FEB, "transaction_day_pdf")
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    more = GroupFactory(code="QH-61", commune=commune, association=hnd)
+    for n in range(40):
+        member = MemberFactory(national_id=f"0440002{n:05d}", commune=commune, group=more)
+        disburse(member=member, program=poor, user=staff, loan_no=f"N{n:02d}")
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert len(small) == len(large) == COMMUNE_PDF_QUERIES
+
+
+COMMUNE_PDF_QUERIES = 15
+
+
 def test_the_pdf_of_one_group(client, book, commune, leader, hnd, staff):
     GroupFactory(code="QH-02", commune=commune, association=hnd)
     client.force_login(staff)
