@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup run test check bench demo lock load
+.PHONY: setup run test check bench demo lock load faults-restart
 
 setup:
 	@./scripts/setup.sh
@@ -34,6 +34,13 @@ bench: setup
 # PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/vbsp_district_bench1.
 load: setup
 	$(PY) manage.py load_test $(LOAD_ARGS)
+
+# PostgreSQL restarted under the load's traffic (README, "Benchmark"): every request it
+# breaks answers the 503 page, nothing is written in part, the app recovers on its own.
+# It cuts every connection on the machine: it waits while a test database is in use.
+# On a copy, as `make load`. RESTART_ARGS passes options, e.g. "--seconds 90 --restart-after 30".
+faults-restart: setup
+	$(PY) manage.py restart_test $(RESTART_ARGS)
 
 # The lock files with hashes, from pyproject.toml's ranges: the newest versions they allow
 # (README, "Dependencies"). pip-tools runs in a virtual environment of its own.
