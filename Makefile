@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup run test check bench demo lock load faults-restart
+.PHONY: setup run test check bench demo lock load faults faults-restart
 
 setup:
 	@./scripts/setup.sh
@@ -34,6 +34,14 @@ bench: setup
 # PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/vbsp_district_bench1.
 load: setup
 	$(PY) manage.py load_test $(LOAD_ARGS)
+
+# kill -9 of the gunicorn worker in the middle of a workbook import and of a transaction-day
+# sheet post (README, "Benchmark"): nothing partial remains, a retry succeeds. On a copy of
+# the demo district, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/vbsp_faults made
+# by `createdb -T vbsp_district_bench1 vbsp_faults`. FAULTS_ARGS passes options, e.g.
+# "--only sheet --without-checks".
+faults: setup
+	$(PY) manage.py kill_test $(FAULTS_ARGS)
 
 # PostgreSQL restarted under the load's traffic (README, "Benchmark"): every request it
 # breaks answers the 503 page, nothing is written in part, the app recovers on its own.
