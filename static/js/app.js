@@ -30,3 +30,23 @@ document.addEventListener("change", function (event) {
     field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
   }
 });
+// A form sent through htmx and answered by an error page swaps nothing: say so above the
+// form and let it be sent again. 503 is the database away for a moment (a restart):
+// nothing was written, and the form keeps its token, so sending it again never posts twice.
+document.addEventListener("htmx:responseError", function (event) {
+  var xhr = event.detail.xhr;
+  var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+  if (!xhr || xhr.status < 500 || !form) return;
+  var alert = form.querySelector(".server-error");
+  if (!alert) {
+    alert = document.createElement("div");
+    alert.className = "alert alert-danger m-3 mb-0 server-error";
+    alert.setAttribute("role", "alert");
+    form.insertBefore(alert, form.firstChild);
+  }
+  alert.textContent = xhr.status === 503
+    ? "Không kết nối được cơ sở dữ liệu: chưa có khoản nào được ghi sổ. Vui lòng ghi lại sau ít phút (gửi lại không bao giờ ghi hai lần)."
+    : "Máy chủ gặp lỗi khi ghi. Tải lại trang để xem đã được ghi sổ chưa, hoặc báo quản trị hệ thống.";
+  delete form.dataset.submitted;
+  form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+});
