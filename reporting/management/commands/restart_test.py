@@ -143,8 +143,10 @@ class Command(BaseCommand):
             give_up = min(give_up, deadline)
         while busy := self.busy():
             if time.monotonic() + POLL_SECONDS > give_up:
-                raise CommandError(f"Cơ sở dữ liệu thử nghiệm đang được dùng, không khởi động lại PostgreSQL: {busy}")
-            self.say(f"Đang có cơ sở dữ liệu thử nghiệm được dùng {busy}; chờ {POLL_SECONDS} s...")
+                raise CommandError(
+                    f"Cơ sở dữ liệu thử nghiệm (hoặc --wait-for) đang được dùng, không khởi động lại PostgreSQL: {busy}"
+                )
+            self.say(f"Cơ sở dữ liệu thử nghiệm (hoặc --wait-for) đang được dùng {busy}; chờ {POLL_SECONDS} s...")
             time.sleep(POLL_SECONDS)
 
     def restart(self, base: str, mode: str, deadline: float) -> dict:
