@@ -6,6 +6,7 @@ its end marks it stale (`mark_stale`), and `rebuild_figures` builds it again.
 """
 
 import os
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -212,6 +213,19 @@ def _computed_apart(period: Period) -> tuple[list, list]:
         connection.close()
 
 
+def _in_turn(pool: ThreadPoolExecutor, fn, items: list, ahead: int):
+    """`pool.map(fn, items)` computing at most `ahead` items beyond the one the caller is
+    at: a district's periods are computed faster than they are written, and the rows of
+    all of them at once would not fit in memory (several GB at ten times Quảng Ninh)."""
+    pending = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: int | None = None) -> list[StoredPeriod]:
     """Build every ended period (or only those missing or stale); drop stored periods
     that are no longer ended periods of the book.
@@ -234,7 +248,7 @@ def build_all(*, only_missing_or_stale: bool = False, progress=None, workers: in
             progress(period.label)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for period, rows in zip(periods, pool.map(_computed_apart, periods), strict=True):
+            for period, rows in zip(periods, _in_turn(pool, _computed_apart, periods, workers), strict=True):
                 built.append(_store_period(period, rows))
                 progress(period.label)
     _derive(built)
