@@ -109,10 +109,13 @@ def check_transfer(
     check_open(effective_on, "effective_on", "Ngày chuyển giao", closed)
 
 
-def check_transaction_day_change(*, day, effective_on, in_force: int | None, last_change: date | None, today=None):
+def check_transaction_day_change(
+    *, day, effective_on, in_force: int | None, last_change: date | None, today=None, closed=None
+):
     """A commune's transaction day `day` from `effective_on` on: a month's first day (each
     month has one transaction day), after the commune's last change, and a day other than
-    `in_force` (the one in force on `effective_on`)."""
+    `in_force` (the one in force on `effective_on`). `closed`: the closed quarters, when
+    the caller loaded them once."""
     if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
         refuse("transaction_day", "Ngày giao dịch xã phải từ 1 đến 31.")
     not_future("effective_on", effective_on, "Ngày hiệu lực", today)
@@ -125,7 +128,7 @@ def check_transaction_day_change(*, day, effective_on, in_force: int | None, las
         refuse("effective_on", f"Ngày hiệu lực phải sau lần đổi ngày giao dịch gần nhất ({vn_date(last_change)}).")
     if day == in_force:
         refuse("transaction_day", f"Từ ngày {vn_date(effective_on)} xã đã giao dịch ngày {day} hằng tháng.")
-    check_open(effective_on, "effective_on", "Ngày hiệu lực")
+    check_open(effective_on, "effective_on", "Ngày hiệu lực", closed)
 
 
 # -- members and memberships -----------------------------------------------------------

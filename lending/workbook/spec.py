@@ -100,7 +100,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _req("code", CODE, "Mã xã", max_length=_length(Commune, "code")),
         _req("name", TEXT, "Tên xã / thị trấn", max_length=_length(Commune, "name")),
         _req("kind", CHOICE, "Loại: xa (xã) hoặc thi_tran (thị trấn)", choices=tuple(Commune.Kind.values)),
-        _req("transaction_day", INTEGER, "Ngày giao dịch xã hằng tháng (1–31)"),
+        _req(
+            "transaction_day",
+            INTEGER,
+            "Ngày giao dịch xã hằng tháng (1–31); xã đã đổi ngày: ngày ban đầu, các lần đổi ở trang CommuneTransactionDays",
+        ),
     ),
     "Programs": (
         _req("code", CODE, "Mã chương trình", max_length=_length(LoanProgram, "code")),
@@ -229,6 +233,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             choices=tuple(NewsItem.Channel.values),
         ),
         _req("title", TEXT, "Tiêu đề", max_length=_length(NewsItem, "title")),
+    ),
+    # An addition to the format (docs/formats.md): last, so that the sheets before it keep their places.
+    "CommuneTransactionDays": (
+        _commune_code(),
+        _date("effective_on", "Áp dụng từ ngày: ngày đầu tháng"),
+        _req("transaction_day", INTEGER, "Ngày giao dịch xã hằng tháng từ ngày đó (1–31)"),
     ),
 }
 

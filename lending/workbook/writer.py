@@ -15,7 +15,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from groups.models import Commune, GroupAssignment, GroupMeeting, Member, Membership, NewsItem, SavingsGroup, Training
+from groups.models import (
+    Commune,
+    CommuneTransactionDay,
+    GroupAssignment,
+    GroupMeeting,
+    Member,
+    Membership,
+    NewsItem,
+    SavingsGroup,
+    Training,
+)
 from vbsp_district.core.db import read_snapshot
 from vbsp_district.core.excel import cell
 
@@ -115,7 +125,7 @@ def _portfolio_rows() -> dict[str, Iterable[list]]:
     ):
         first_disbursements.setdefault(loan_id, (pk, value_date, amount))
     sheets = {
-        "Communes": Commune.objects.order_by("code").values_list("code", "name", "kind", "transaction_day"),
+        "Communes": _communes(),
         "Programs": _programs(),
         "Groups": _groups(assignments),
         "GroupTransfers": _transfers(assignments),
@@ -162,10 +172,23 @@ def _portfolio_rows() -> dict[str, Iterable[list]]:
         "NewsItems": NewsItem.objects.order_by("published_on", "id").values_list(
             "published_on", "association__code", "commune__code", "channel", "title"
         ),
+        "CommuneTransactionDays": CommuneTransactionDay.objects.filter(effective_on__isnull=False)
+        .order_by("commune__code", "effective_on")
+        .values_list("commune__code", "effective_on", "day"),
     }
     return {
         name: rows.iterator(chunk_size=_CHUNK) if hasattr(rows, "iterator") else rows for name, rows in sheets.items()
     }
+
+
+def _communes():
+    """Each commune with its first transaction day (the day before its first change, in
+    CommuneTransactionDays; today's when it never changed)."""
+    first = dict(CommuneTransactionDay.objects.filter(effective_on__isnull=True).values_list("commune_id", "day"))
+    for pk, code, name, kind, day in Commune.objects.order_by("code").values_list(
+        "pk", "code", "name", "kind", "transaction_day"
+    ):
+        yield [code, name, kind, first.get(pk, day)]
 
 
 def _programs():

@@ -22,6 +22,8 @@ FORMAT = {
     "Meetings": "group_code held_on attendees?",
     "Trainings": "held_on association_code? commune_code? audience trainees planned?",
     "NewsItems": "published_on association_code commune_code? channel title",
+    # an addition to the format (docs/formats.md)
+    "CommuneTransactionDays": "commune_code effective_on transaction_day",
 }
 
 

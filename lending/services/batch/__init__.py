@@ -51,6 +51,7 @@ HANDLERS = [
     ("Meetings", organization.meeting_row, None),
     ("Trainings", organization.training_row, None),
     ("NewsItems", organization.news_row, None),
+    ("CommuneTransactionDays", organization.commune_day_row, None),
 ]
 assert [sheet for sheet, _h, _k in HANDLERS] == SHEETS
 

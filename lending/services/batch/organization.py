@@ -2,9 +2,12 @@
 meetings, trainings and news. Each row goes through the rules of `groups.rules`, the
 ones the single-record services apply, against the database and the earlier rows."""
 
+from datetime import date
+
 from groups import rules
 from groups.models import (
     Commune,
+    CommuneTransactionDay,
     GroupAssignment,
     GroupMeeting,
     Member,
@@ -12,6 +15,7 @@ from groups.models import (
     NewsItem,
     SavingsGroup,
     Training,
+    monthly_day,
 )
 from vbsp_district.core.errors import refuse_taken
 
@@ -192,3 +196,41 @@ def news_row(batch: Batch, row: Row):
     association = batch.lookup(row, "association_code", batch.associations, "association", "tổ chức hội")
     commune = _optional(batch, row, "commune_code", batch.communes, "commune", "xã")
     batch.new_news.append(NewsItem(association=association, commune=commune, **values))
+
+
+def commune_day_row(batch: Batch, row: Row):
+    """A change of a commune's transaction day (an addition to the format, docs/formats.md),
+    under the rules of `groups.services.commune_transaction_day_change`: the commune's
+    Communes row holds its first day, each row a later day from a month's first day on.
+    Only a commune of the workbook: an existing commune's day changes on its page, which
+    bills its borrowers again."""
+    commune = batch.lookup(row, "commune_code", batch.communes, "commune", "xã")
+    if commune.pk is not None:
+        batch.fail(
+            row,
+            "commune_code",
+            f"Xã {commune.code} đã có trong cơ sở dữ liệu: đổi ngày giao dịch của xã trên trang của xã.",
+        )
+    changes = batch.commune_days.setdefault(commune.code, [])
+    first = batch.commune_first_days.setdefault(commune.code, commune.transaction_day)
+    effective_on = batch.required(row, "effective_on")
+    day = batch.required(row, "transaction_day")
+    batch.check(
+        row,
+        rules.check_transaction_day_change,
+        day=day,
+        effective_on=effective_on,
+        in_force=monthly_day(first, changes).day_on(effective_on) if isinstance(effective_on, date) else None,
+        last_change=changes[-1][0] if changes else None,
+        today=batch.today,
+        closed=batch.closed,
+    )
+    if not changes:
+        batch.new_commune_days.append(CommuneTransactionDay(commune=commune, day=first, effective_on=None))
+    changes.append((effective_on, day))
+    batch.new_commune_days.append(
+        CommuneTransactionDay(commune=commune, day=day, effective_on=effective_on, recorded_by=batch.user)
+    )
+    commune.transaction_day, commune.transaction_day_from = day, effective_on
+    # its days through time, for the bills (the history is written with the commune)
+    commune._history_days = monthly_day(first, changes)

@@ -39,6 +39,8 @@ SHEETS = [
     "Meetings",
     "Trainings",
     "NewsItems",
+    # An addition to the format (docs/formats.md): last, so that the sheets before it keep their places.
+    "CommuneTransactionDays",
 ]
 
 # The services name the objects a rule is about; a workbook row names their keys.
@@ -149,6 +151,9 @@ class Batch:
         self.next_temp = -1
         # records to write
         self.new_communes, self.new_programs, self.new_groups = [], [], []
+        self.commune_days: dict[str, list[tuple[date, int]]] = {}  # code -> the workbook's changes
+        self.commune_first_days: dict[str, int] = {}  # code -> its Communes row's day
+        self.new_commune_days = []
         self.new_assignments, self.new_members, self.new_memberships = [], [], []
         self.new_savings, self.new_meetings, self.new_trainings, self.new_news = [], [], [], []
         self.groups: dict[str, SavingsGroup] = {}

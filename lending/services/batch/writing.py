@@ -7,6 +7,7 @@ from django.utils import timezone
 from groups.models import (
     Commune,
     CommuneAssociation,
+    CommuneTransactionDay,
     GroupAssignment,
     GroupMeeting,
     Member,
@@ -35,6 +36,7 @@ from .records import Batch
 
 def write(batch: Batch) -> dict[str, int]:
     Commune.objects.bulk_create(batch.new_communes)
+    CommuneTransactionDay.objects.bulk_create(batch.new_commune_days)
     CommuneAssociation.objects.bulk_create(
         CommuneAssociation(commune=c, association=a) for c in batch.new_communes for a in batch.associations.values()
     )
@@ -89,6 +91,7 @@ def write(batch: Batch) -> dict[str, int]:
         "Meetings": len(batch.new_meetings),
         "Trainings": len(batch.new_trainings),
         "NewsItems": len(batch.new_news),
+        "CommuneTransactionDays": len(batch.rows.get("CommuneTransactionDays", ())),
     }
 
 

@@ -15,6 +15,7 @@ from groups.models import (
     Association,
     Commune,
     CommuneAssociation,
+    CommuneTransactionDay,
     GroupAssignment,
     GroupMeeting,
     Member,
@@ -25,6 +26,7 @@ from groups.models import (
 )
 from groups.services import (
     commune_create,
+    commune_transaction_day_change,
     group_create,
     group_dissolve,
     group_transfer,
@@ -337,7 +339,7 @@ REFUSALS = {
         {"Loan": [["loan_no"], ["L9"]]},
         "Loan!1 sheet: Trang Loan không có trong mẫu; các trang: Communes, Programs, Groups, GroupTransfers, "
         "Members, Memberships, Loans, Installments, Transactions, Extensions, Freezes, Savings, Meetings, "
-        "Trainings, NewsItems.",
+        "Trainings, NewsItems, CommuneTransactionDays.",
     ),
     "bad_date": (
         sheet("Transactions", ["L1", "31/02/2020", "interest", 68_200, None]),
@@ -797,6 +799,7 @@ def test_export_of_an_imported_workbook_gives_the_same_rows(book, tmp_path):
     for row, approved in zip(original["Loans"], [12_000_000, 20_000_000, 30_000_000], strict=True):
         row["approved_amount"] = approved  # what the rows disburse, now the contract's amount
     original["Programs"][0]["overdue_factor"] = Decimal("1.3")
+    assert exported.pop("CommuneTransactionDays") == []  # no commune changed its day
     assert exported == original
 
 
@@ -1069,6 +1072,7 @@ def test_round_trip_export_then_import_into_an_empty_database(tmp_path):
         "Meetings": 2,
         "Trainings": 2,
         "NewsItems": 2,
+        "CommuneTransactionDays": 0,
     }
     figures, reports = book_figures(), district_reports()
     l2, l3 = figures["loans"]["L2"], figures["loans"]["L3"]
@@ -1193,3 +1197,116 @@ def test_a_partly_disbursed_loan_round_trips(tmp_path):
     assert {k: [(r.line, r.data) for r in v] for k, v in again.items()} == {
         k: [(r.line, r.data) for r in v] for k, v in exported.items()
     }
+
+
+# -- transaction days through time (CommuneTransactionDays, docs/formats.md) ------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_changed_transaction_day_round_trips(tmp_path):
+    """QH changes its day from 20 to 10 from 01/03/2020: 12.000.000 đ at 6,60 % from
+    10/01/2020 accrue 2.200 đ a day, billed 20/01 (10 days), 20/02 (31), then 10/03
+    (19 days from 20/02), 10/04 (31), 10/05 (30)."""
+    staff = UserFactory(username="canbo", role=Role.STAFF)
+    by = {"acting_user": staff}
+    commune = commune_create(code="QH", name="Quán Hàu", transaction_day=20, **by)
+    commune_create(code="AN", name="An Ninh", transaction_day=15, **by)  # never changed
+    group = group_create(
+        code="QH-01", name="Tổ 1", commune=commune, association=Association.objects.get(code="HND"),
+        founded_on=date(2015, 1, 1), **by,
+    )  # fmt: skip
+    member = member_register(national_id=NID1, full_name="Lê Thị An", commune=commune, **by)
+    membership_add(member=member, group=group, joined_on=date(2016, 1, 1), **by)
+    loan_disburse(
+        loan_no="L1", member=member, program=LoanProgram.objects.get(code="01"), amount=12_000_000,
+        disbursed_on=date(2020, 1, 10), installments=[(date(2022, 1, 10), 12_000_000)], **by,
+    )  # fmt: skip
+    commune_transaction_day_change(commune=commune, transaction_day=10, effective_on=date(2020, 3, 1), **by)
+    expected = [
+        (date(2020, 1, 20), 22_000),
+        (date(2020, 2, 20), 68_200),
+        (date(2020, 3, 10), 41_800),
+        (date(2020, 4, 10), 68_200),
+        (date(2020, 5, 10), 66_000),
+    ]
+
+    def bills():
+        return list(
+            InterestBill.objects.filter(billed_on__lte=date(2020, 5, 31))
+            .order_by("billed_on")
+            .values_list("billed_on", "amount")
+        )
+
+    assert bills() == expected
+    figures = book_figures()
+    counts = workbook_export(tmp_path / "so.xlsx")
+    assert counts["CommuneTransactionDays"] == 1
+    exported = workbook_read(tmp_path / "so.xlsx")
+    # the Communes sheet holds the first day; the change is a row of its own
+    assert [r.data for r in exported["Communes"]] == [
+        {"code": "AN", "name": "An Ninh", "kind": "xa", "transaction_day": 15},
+        {"code": "QH", "name": "Quán Hàu", "kind": "xa", "transaction_day": 20},
+    ]
+    assert [r.data for r in exported["CommuneTransactionDays"]] == [
+        {"commune_code": "QH", "effective_on": date(2020, 3, 1), "transaction_day": 10}
+    ]
+    assert load_workbook(tmp_path / "so.xlsx").sheetnames[-1] == "CommuneTransactionDays"
+
+    empty_database()
+    call_command("import_workbook", str(tmp_path / "so.xlsx"), stdout=StringIO())
+    assert bills() == expected
+    assert book_figures() == figures
+    qh = Commune.objects.get(code="QH")
+    assert (qh.transaction_day, qh.transaction_day_from) == (10, date(2020, 3, 1))
+    assert sorted(
+        CommuneTransactionDay.objects.values_list("commune__code", "effective_on", "day"),
+        key=lambda r: (r[0], r[1] or date.min),
+    ) == [("QH", None, 20), ("QH", date(2020, 3, 1), 10)]
+    assert store.differences() == []
+    out = StringIO()
+    call_command("rebuild_interest", "--check", stdout=out)
+    workbook_export(tmp_path / "again.xlsx")
+    again = workbook_read(tmp_path / "again.xlsx")
+    assert {k: [(r.line, r.data) for r in v] for k, v in again.items()} == {
+        k: [(r.line, r.data) for r in v] for k, v in exported.items()
+    }
+
+
+def test_a_workbook_without_the_sheet_keeps_the_communes_day(db, tmp_path):
+    """A workbook of the format's first version: the Communes row's day, always."""
+    workbook_import(xlsx(tmp_path / "v1.xlsx", sheet("Communes", ["C9", "Xã 9", "xa", 5])), acting_user=None)
+    commune = Commune.objects.get(code="C9")
+    assert (commune.transaction_day, commune.transaction_day_from) == (5, None)
+    assert not CommuneTransactionDay.objects.exists()
+
+
+@pytest.mark.django_db
+def test_transaction_day_changes_are_checked_like_the_service(tmp_path, staff, manager):
+    commune_create(code="OLD", name="Xã cũ", transaction_day=12, acting_user=staff)
+    period_close(year=2019, quarter=4, acting_user=manager)
+    communes = sheet("Communes", ["C9", "Xã 9", "xa", 20], ["C8", "Xã 8", "xa", 5])
+    days = sheet(
+        "CommuneTransactionDays",
+        ["C9", date(2020, 3, 1), 10],
+        ["C9", date(2020, 2, 1), 15],  # not after the previous change
+        ["C9", date(2020, 5, 15), 12],  # not a month's first day
+        ["C9", date(2020, 6, 1), 10],  # the day in force already
+        ["C9", date(2020, 7, 1), 32],
+        ["C8", date(2019, 12, 1), 9],  # in the closed quarter
+        ["OLD", date(2020, 3, 1), 10],  # a commune of the database
+        ["C7", date(2020, 3, 1), 10],
+    )
+    path = xlsx(tmp_path / "days.xlsx", {**communes, **days})
+    assert refused_lines(path) == [
+        "CommuneTransactionDays!3 effective_on: Ngày hiệu lực phải sau lần đổi ngày giao dịch gần nhất (01/03/2020).",
+        "CommuneTransactionDays!4 effective_on: Ngày hiệu lực phải là ngày đầu tháng (như 01/05/2020): "
+        "mỗi tháng xã có một ngày giao dịch.",
+        "CommuneTransactionDays!5 transaction_day: Từ ngày 01/06/2020 xã đã giao dịch ngày 10 hằng tháng.",
+        "CommuneTransactionDays!6 transaction_day: Ngày giao dịch xã phải từ 1 đến 31.",
+        "CommuneTransactionDays!7 effective_on: Ngày hiệu lực 01/12/2019 nằm trong quý 4/2019 đã khóa sổ "
+        "(01/10/2019–31/12/2019).",
+        "CommuneTransactionDays!8 commune_code: Xã OLD đã có trong cơ sở dữ liệu: đổi ngày giao dịch của xã "
+        "trên trang của xã.",
+        "CommuneTransactionDays!9 commune_code: Không tìm thấy xã C7.",
+    ]
+    assert not Commune.objects.filter(code__in=["C8", "C9"]).exists()
