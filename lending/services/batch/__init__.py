@@ -61,6 +61,7 @@ def validate(batch: Batch):
         batch.run(sheet, lambda row, handler=handler: handler(batch, row), key)
     for state in batch.loans.values():
         loans.check_loan(batch, state)
+    loans.check_rebilled(batch)
     loans.check_leavings(batch)
     loans.check_savings(batch)
 

@@ -4,12 +4,14 @@ loan's group, `groups.rules`), the ones the single-record services apply. The ru
 need a loan's whole ledger run once every row is read (`check_loan`, `check_savings`)."""
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 from groups.models import SavingsGroup, billing_days
 from groups.rules import check_in_group_for_entrusted, check_last_leaving
+from groups.selectors import billing_days_of
 from vbsp_district.core.errors import refuse_taken
 from vbsp_district.core.money import vn_date
 
@@ -17,6 +19,7 @@ from ... import rules
 from ...engine import LoanBook, LoanFacts
 from ...models import Channel, Extension, Freeze, Installment, Loan, LoanProgram, LoanTransaction, SavingsTransaction
 from ...selectors import entrusted_debts
+from ..interest import arrears_path
 from .records import Batch, LoanState, Posting, Row, Skip
 
 LKind = LoanTransaction.Kind
@@ -333,6 +336,38 @@ def check_loan(batch: Batch, state: LoanState):
                 held = _issue(batch, row, rules.check_interest_on_settled, path, ipath, t.value_date, t.amount)
             if held:
                 ipath.append((t.value_date, -t.amount))
+
+
+def check_rebilled(batch: Batch):
+    """The database's loans of members whose memberships the batch adds are billed on the
+    days the batch gives them (`_billing_days`): an interest write-off of theirs stays
+    within what is owed then (`rules.check_write_offs_kept`, as a move through the
+    services), or the member's first Memberships row is refused naming it."""
+    first_rows = {}
+    for row in batch.rows.get("Memberships", ()):
+        first_rows.setdefault(str(row.data.get("national_id") or "").strip(), row)
+    states = [
+        s
+        for s in batch.loans.values()
+        if not s.new and s.facts.interest_write_offs and s.member.national_id in first_rows
+    ]
+    if not states:
+        return
+    before = billing_days_of({s.member.pk: s.member.commune for s in states})
+    for state in states:
+        former = before[state.member.pk]
+        if former == state.facts.transaction_day:
+            continue
+        _issue(
+            batch,
+            first_rows[state.member.national_id],
+            rules.check_write_offs_kept,
+            state.loan.loan_no,
+            state.facts.interest_write_offs,
+            arrears_path(LoanBook(replace(state.facts, transaction_day=former)), batch.today),
+            arrears_path(LoanBook(state.facts), batch.today),
+            "joined_on",
+        )
 
 
 def check_leavings(batch: Batch):

@@ -299,10 +299,22 @@ class Batch:
             for s in ("Transactions", "Extensions", "Freezes")
             for r in self.rows.get(s, ())
         }
-        touched_ids = sorted(
+        touched_ids = {
             pk
             for chunk in chunks(touched & self.existing_loan_nos)
             for pk in Loan.objects.filter(loan_no__in=chunk).values_list("pk", flat=True)
+        }
+        # a membership added to an existing member may bill them on other days (a move to
+        # another commune's group): their loans' bills are built again with the batch's
+        moving = {str(r.data.get("national_id") or "").strip() for r in self.rows.get("Memberships", ())}
+        moving_ids = [m.pk for m in existing if m.national_id in moving]
+        touched_ids = sorted(
+            touched_ids
+            | {
+                pk
+                for chunk in chunks(moving_ids)
+                for pk in Loan.objects.filter(member_id__in=chunk).values_list("pk", flat=True)
+            }
         )
         borrowers = {}
         for loan in (

@@ -3,8 +3,10 @@ their group's commune from the day they join it, and a closed period added as a
 member's last is refused while an entrusted loan of theirs is outstanding after it."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from lending.models import InterestBill, Loan
 from lending.services.batch import BatchRefused, portfolio_write
@@ -77,3 +79,62 @@ def test_a_last_period_closed_with_the_loan_outstanding_is_refused(staff):
         {"loan_no": "L1", "value_date": date(2020, 6, 20), "kind": "principal", "amount": 12_000_000},
     )
     portfolio_write(batch, acting_user=staff, source="test")
+
+
+def moved_to_c2(**overrides):
+    """Lê Thị A, in the database: in G1 (C1, day 20) until 14/03/2020, with a direct loan
+    L1 of 12.000.000 đ from 10/01/2020; the batch adds her to G2 (C2, day 5) from 15/03."""
+    first = small_batch(**TWO_COMMUNES)
+    first["Memberships"][0].data["left_on"] = date(2020, 3, 14)
+    first["Loans"][0].data["channel"] = "direct"
+    for sheet, records in overrides.items():
+        first[sheet] = records
+    return first, {
+        "Memberships": rows(
+            "Memberships", {"national_id": "044000000001", "group_code": "G2", "joined_on": date(2020, 3, 15)}
+        )
+    }
+
+
+def test_a_membership_added_to_an_existing_member_bills_their_loans_again(staff):
+    first, move = moved_to_c2()
+    portfolio_write(first, acting_user=staff, source="test")
+    loan = Loan.objects.get(loan_no="L1")
+    billed = InterestBill.objects.filter(loan=loan, billed_on__lte=date(2020, 5, 31)).order_by("billed_on")
+    # after she left she stays on G1's commune's day 20: 29, 31, 30 days at 2.200 đ
+    assert list(billed.values_list("billed_on", "amount")) == [
+        (date(2020, 1, 20), 22_000),
+        (date(2020, 2, 20), 68_200),
+        (date(2020, 3, 20), 63_800),
+        (date(2020, 4, 20), 68_200),
+        (date(2020, 5, 20), 66_000),
+    ]
+    counts = portfolio_write(move, acting_user=staff, source="test")
+    assert (counts["Memberships"], counts["Loans"], counts["Transactions"]) == (1, 0, 0)
+    # from 15/03 on C2's day 5: 20/02 → 05/04 is 45 days
+    assert list(billed.values_list("billed_on", "amount")) == [
+        (date(2020, 1, 20), 22_000),
+        (date(2020, 2, 20), 68_200),
+        (date(2020, 4, 5), 99_000),
+        (date(2020, 5, 5), 66_000),
+    ]
+    call_command("rebuild_interest", "--check", stdout=StringIO())  # exits 1 on a difference
+
+
+def test_a_move_that_leaves_an_interest_write_off_beyond_the_bills_is_refused(staff):
+    """154.000 đ written off on 25/03/2020, all that was billed (20/01, 20/02, 20/03); on
+    C2's day from 15/03 only 90.200 đ is billed by then."""
+    write_off = {"loan_no": "L1", "value_date": date(2020, 3, 25), "kind": "interest_write_off", "amount": 154_000}
+    first, move = moved_to_c2(Transactions=rows("Transactions", write_off))
+    portfolio_write(first, acting_user=staff, source="test")
+    loan = Loan.objects.get(loan_no="L1")
+    before = list(InterestBill.objects.filter(loan=loan).values_list("billed_on", "amount"))
+    with pytest.raises(BatchRefused) as refused:
+        portfolio_write(move, acting_user=staff, source="test")
+    assert [str(i) for i in refused.value.issues] == [
+        "Memberships!2 joined_on: Thay đổi này làm lãi đã thu và đã xóa của món vay L1 vượt lãi phải thu (thừa "
+        "63.800 đồng tại ngày 25/03/2020). Cần hủy khoản xóa nợ lãi ngày 25/03/2020 (154.000 đồng) của món vay L1 "
+        "trước."
+    ]
+    assert list(InterestBill.objects.filter(loan=loan).values_list("billed_on", "amount")) == before
+    assert loan.member.memberships.count() == 1
