@@ -202,18 +202,30 @@ def check_leaving(*, joined_on: date, left_on, today=None):
     check_open(left_on, "left_on", "Ngày rời tổ", changes_from=left_on + timedelta(days=1))
 
 
-def check_last_leaving(*, member_name: str, left_on: date, debts):
+def check_last_leaving(*, member_name: str, left_on: date, debts, field: str = "left_on"):
     """A member leaving their last group at the end of `left_on` owes no entrusted loan
     then or after: an entrusted loan is the group's to collect. `debts` are the member's
     entrusted loans outstanding at the end of `left_on` or disbursed after it, as
-    (loan number, outstanding). The one rule of every path that ends a membership."""
+    (loan number, outstanding). The one rule of every path that ends a membership, and of
+    an entrusted disbursement dated inside a member's closed last period (refused on
+    `field`, its date)."""
     if debts:
         loans = "; ".join(f"{loan_no} (dư nợ {vnd(outstanding)} đồng)" for loan_no, outstanding in debts)
         refuse(
-            "left_on",
+            field,
             f"Hộ vay {member_name} còn dư nợ món vay ủy thác {loans} sau ngày {vn_date(left_on)}: không thể "
             "cho rời tổ cuối cùng; chuyển sang tổ khác hoặc thu hết nợ trước.",
         )
+
+
+def last_left_on(periods, day: date) -> date | None:
+    """The day a member left their last group, when `day` falls on or before it (an
+    entrusted loan disbursed on `day` would be outstanding after it: `check_last_leaving`);
+    None while the last period is open. `periods` as (joined_on, left_on, ...)."""
+    if not periods:
+        return None
+    left_on = max(periods, key=lambda p: p[0])[1]
+    return left_on if left_on is not None and day <= left_on else None
 
 
 def check_in_group_for_entrusted(*, member_name: str, periods, day: date):

@@ -3,7 +3,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from groups.models import Member
-from groups.rules import check_in_group_for_entrusted
+from groups.rules import check_in_group_for_entrusted, check_last_leaving, last_left_on
 from groups.selectors import member_periods
 from vbsp_district.core.audit import audit_record
 from vbsp_district.core.errors import refuse, refuse_taken
@@ -16,7 +16,7 @@ from vbsp_district.core.writes import book_write
 from .. import rules
 from ..models import Channel, Installment, Loan, LoanProgram, LoanTransaction
 from ..rules import check_amount, check_day, check_not_before
-from ..selectors import effective_loan_transactions, program_rate_on
+from ..selectors import effective_loan_transactions, entrusted_debts, program_rate_on
 from .interest import interest_bills_rebuild
 
 
@@ -103,7 +103,7 @@ def loan_disburse(
             )
     annual_rate = rules.check_rate(annual_rate)
     if channel == Channel.ENTRUSTED:
-        check_in_group_for_entrusted(member_name=member.full_name, periods=member_periods(member), day=disbursed_on)
+        check_entrusted_disbursement(member, loan_no, amount, disbursed_on, "disbursed_on")
     if installments is None:
         if term_months is None or interval_months is None:
             refuse("installments", "Cần lịch trả nợ hoặc thời hạn và kỳ hạn trả nợ.")
@@ -164,6 +164,19 @@ def loan_disburse(
     return loan
 
 
+def check_entrusted_disbursement(member: Member, loan_no: str, amount: int, day: date, field: str):
+    """An entrusted loan goes out through a group (`check_in_group_for_entrusted`), and
+    never on a day of a member's closed last period: it would be outstanding after they
+    left their last group (`check_last_leaving`, the rule of ending a membership)."""
+    periods = member_periods(member)
+    check_in_group_for_entrusted(member_name=member.full_name, periods=periods, day=day)
+    left_on = last_left_on(periods, day)
+    if left_on is not None:
+        debts = dict(entrusted_debts(member.pk, left_on))
+        debts[loan_no] = debts.get(loan_no, 0) + amount
+        check_last_leaving(member_name=member.full_name, left_on=left_on, debts=sorted(debts.items()), field=field)
+
+
 def disbursed_total(loan: Loan) -> int:
     return sum(
         effective_loan_transactions(loan=loan, kind=LoanTransaction.Kind.DISBURSEMENT).values_list("amount", flat=True)
@@ -174,6 +187,4 @@ def check_tranche(loan: Loan, amount: int, value_date: date):
     check_not_before(value_date, loan.disbursed_on, "value_date", "Ngày giải ngân", "ngày giải ngân lần đầu")
     rules.check_tranche_total(disbursed_total(loan), amount, loan.approved_amount)
     if loan.channel == Channel.ENTRUSTED:
-        check_in_group_for_entrusted(
-            member_name=loan.member.full_name, periods=member_periods(loan.member), day=value_date
-        )
+        check_entrusted_disbursement(loan.member, loan.loan_no, amount, value_date, "value_date")

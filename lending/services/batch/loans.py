@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from groups.models import SavingsGroup, billing_days
-from groups.rules import check_in_group_for_entrusted, check_last_leaving
+from groups.rules import check_in_group_for_entrusted, check_last_leaving, last_left_on
 from groups.selectors import billing_days_of
 from vbsp_district.core.errors import refuse_taken
 from vbsp_district.core.money import vn_date
@@ -282,10 +282,17 @@ def check_loan(batch: Batch, state: LoanState):
         else:
             state.broken = True
     # an entrusted loan goes out through a group, on every disbursement's day
+    book = LoanBook(facts)
     if loan.channel == Channel.ENTRUSTED:
-        periods = batch.member_periods.get(state.member.national_id, [])
+        nid = state.member.national_id
+        periods = batch.member_periods.get(nid, [])
+        # a closed last period the workbook adds is refused on its Memberships row (check_leavings)
+        added = {j for _r, m, j, _l in batch.leavings if m.national_id == nid}
+        last_joined = max(p[0] for p in periods) if periods else None
         for row, txn in state.transactions:
-            if txn.kind == LKind.DISBURSEMENT and not _issue(
+            if txn.kind != LKind.DISBURSEMENT:
+                continue
+            if not _issue(
                 batch,
                 row,
                 check_in_group_for_entrusted,
@@ -294,7 +301,23 @@ def check_loan(batch: Batch, state: LoanState):
                 day=txn.value_date,
             ):
                 break
-    book = LoanBook(facts)
+            left_on = last_left_on(periods, txn.value_date)
+            column = "disbursed_on" if row.sheet == "Loans" else "value_date"
+            if (
+                left_on is not None
+                and last_joined not in added
+                and book.outstanding(left_on) > 0
+                and not _issue(
+                    batch,
+                    row,
+                    check_last_leaving,
+                    member_name=state.member.full_name,
+                    left_on=left_on,
+                    debts=[(loan.loan_no, book.outstanding(left_on))],
+                    field=column,
+                )
+            ):
+                break
     for row, freeze in state.freezes:
         others = [
             f

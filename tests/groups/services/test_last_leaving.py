@@ -8,7 +8,9 @@ from django.contrib.admin.sites import site
 
 from groups.models import Membership
 from groups.services import group_dissolve, member_move, membership_add, membership_end
-from lending.services import repayment_post
+from lending.models import Channel, Loan
+from lending.selectors import loan_book
+from lending.services import loan_disburse, loan_tranche_disburse, repayment_post
 from tests.support.book import disburse, new_group, new_member, refused
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +103,51 @@ def test_the_admin_cannot_end_a_membership(debtor, rf, staff):
     request.user = staff
     assert not admin.has_change_permission(request, debtor.memberships.get())
     assert not admin.has_delete_permission(request, debtor.memberships.get())
+
+
+@pytest.fixture
+def left(quan_hau, hnd, staff):
+    """Hộ 001, in QH-01 from 01/01/2016 until 31/03/2020, their last group."""
+    group = new_group("QH-01", "Tổ thôn 1", quan_hau, hnd, staff)
+    member = new_member("044000000001", quan_hau, staff, group)
+    membership_end(member=member, left_on=date(2020, 3, 31), acting_user=staff)
+    return member
+
+
+def test_an_entrusted_loan_back_dated_into_the_closed_last_period_is_refused(left, staff, poor):
+    """Disbursed on 10/01/2020 while in the group, it would be outstanding after they left."""
+    refused(
+        loan_disburse,
+        "disbursed_on",
+        OWES.format(day="31/03/2020"),
+        loan_no="L1",
+        member=left,
+        program=poor,
+        amount=12_000_000,
+        disbursed_on=date(2020, 1, 10),
+        installments=[(date(2022, 1, 10), 12_000_000)],
+        acting_user=staff,
+    )
+    assert not Loan.objects.exists()
+    # a direct loan goes out without a group
+    disburse(left, poor, staff, channel=Channel.DIRECT)
+
+
+def test_a_tranche_back_dated_into_the_closed_last_period_is_refused(debtor, staff):
+    """12.000.000 đ of 20.000.000 from 10/01/2020, repaid on 20/05/2020, the day Hộ 001
+    leaves; a tranche of 8.000.000 đ on 01/05/2020 would leave 8.000.000 đ after it."""
+    loan = debtor.loans.get()
+    Loan.objects.filter(pk=loan.pk).update(approved_amount=20_000_000)
+    loan.refresh_from_db()
+    repayment_post(loan=loan, amount=12_000_000, value_date=date(2020, 5, 20), acting_user=staff)
+    membership_end(member=debtor, left_on=date(2020, 5, 20), acting_user=staff)
+    refused(
+        loan_tranche_disburse,
+        "value_date",
+        OWES.format(day="20/05/2020").replace("12.000.000", "8.000.000"),
+        loan=loan,
+        amount=8_000_000,
+        value_date=date(2020, 5, 1),
+        acting_user=staff,
+    )
+    assert loan_book(loan).position(date(2020, 5, 20)).outstanding == 0

@@ -138,3 +138,35 @@ def test_a_move_that_leaves_an_interest_write_off_beyond_the_bills_is_refused(st
     ]
     assert list(InterestBill.objects.filter(loan=loan).values_list("billed_on", "amount")) == before
     assert loan.member.memberships.count() == 1
+
+
+def test_an_entrusted_loan_back_dated_into_a_closed_last_period_is_refused(staff):
+    """Lê Thị A left G1, her last group, on 14/03/2020: an entrusted loan disbursed on
+    01/02/2020 would be outstanding after it, unless the workbook repays it by then."""
+    first, _move = moved_to_c2()
+    portfolio_write(first, acting_user=staff, source="test")
+    loan = {
+        "loan_no": "L2",
+        "national_id": "044000000001",
+        "program_code": "01",
+        "channel": "entrusted",
+        "disbursed_on": date(2020, 2, 1),
+        "amount": 5_000_000,
+    }
+    batch = {
+        "Loans": rows("Loans", loan),
+        "Installments": rows("Installments", {"loan_no": "L2", "due_on": date(2021, 2, 1), "principal": 5_000_000}),
+    }
+    with pytest.raises(BatchRefused) as refused:
+        portfolio_write(batch, acting_user=staff, source="test")
+    assert [str(i) for i in refused.value.issues] == [
+        "Loans!2 disbursed_on: Hộ vay Lê Thị A còn dư nợ món vay ủy thác L2 (dư nợ 5.000.000 đồng) sau ngày "
+        "14/03/2020: không thể cho rời tổ cuối cùng; chuyển sang tổ khác hoặc thu hết nợ trước."
+    ]
+    assert not Loan.objects.filter(loan_no="L2").exists()
+    # repaid by the day she left, it goes out
+    batch["Transactions"] = rows(
+        "Transactions", {"loan_no": "L2", "value_date": date(2020, 3, 14), "kind": "principal", "amount": 5_000_000}
+    )
+    portfolio_write(batch, acting_user=staff, source="test")
+    assert Loan.objects.filter(loan_no="L2").exists()
