@@ -117,11 +117,29 @@ class MemberMoveForm(OrganizationForm):
     group = GroupChoiceField(
         label="Chuyển sang tổ",
         queryset=SavingsGroup.objects.none(),
-        error_messages={"invalid_choice": "Chỉ chuyển được sang một tổ đang hoạt động cùng xã với hộ vay."},
+        help_text="Từ ngày chuyển, hộ vay trả lãi vào ngày giao dịch của xã có tổ mới.",
     )
     moved_on = VNDateField(label="Ngày chuyển tổ", initial=timezone.localdate)
 
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
-        # A move stays inside the member's commune; another commune is a change of residence.
-        self.fields["group"].queryset = open_groups().filter(commune_id=member.commune_id)
+        # Any open group, also of another commune (the member is billed on its day from the
+        # move on); the select groups them by commune, the member's own first.
+        field = self.fields["group"]
+        field.queryset = open_groups()
+        field.choices = lambda: grouped_by_commune(field.queryset, first=member.commune_id)
+
+
+def grouped_by_commune(groups, *, first: int) -> list:
+    """Choices of `groups` under a heading per commune (with its transaction day), the
+    commune `first` at the top, then by commune code."""
+    by_commune = {}
+    for group in groups:
+        by_commune.setdefault(group.commune_id, (group.commune, []))[1].append(
+            (group.pk, f"{group.code} – {group.name}")
+        )
+    order = sorted(by_commune, key=lambda pk: (pk != first, by_commune[pk][0].code))
+    return [("", "---------")] + [
+        (f"{commune} (ngày giao dịch {commune.transaction_day})", options)
+        for commune, options in (by_commune[pk] for pk in order)
+    ]

@@ -122,10 +122,14 @@ def member_move(request, national_id):
             form, services.member_move, member=member, acting_user=request.user, **form.cleaned_data
         )
         if membership is not None:
+            commune = membership.group.commune
+            day = commune.transaction_days.day_on(membership.joined_on)
+            now = f", nay là ngày {commune.transaction_day}" if commune.transaction_day != day else ""
             messages.success(
                 request,
                 f"Đã chuyển {member.full_name} sang tổ {membership.group.code} "
-                f"từ ngày {vn_date(membership.joined_on)}.",
+                f"từ ngày {vn_date(membership.joined_on)}; từ ngày đó hộ vay trả lãi vào ngày giao dịch "
+                f"{day} hằng tháng của {commune}{now}.",
             )
             return redirect(member)
     current = member.memberships.open().select_related("group").first()

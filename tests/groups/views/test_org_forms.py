@@ -242,12 +242,26 @@ def test_member_move(book, as_user):
     client = as_user("staff")
     page = client.get("/members/044000000001/move/")
     assert "Hiện ở tổ QH-01 Tổ thôn Quán Hàu từ 01/01/2016" in text_of(page)
-    # Only the groups of the member's commune are offered.
-    choices = [label for _value, label in page.context["form"].fields["group"].choices]
-    assert choices == ["---------", "QH-01 – Tổ thôn Quán Hàu (Quán Hàu)", "QH-02 – Tổ thôn Tân Mỹ (Quán Hàu)"]
+    # Every open group, by commune with its transaction day, the member's own commune first.
+    choices = page.context["form"].fields["group"].choices
+    assert [(label, [o for _v, o in options]) for label, options in choices[1:]] == [
+        ("Xã Quán Hàu (ngày giao dịch 20)", ["QH-01 – Tổ thôn Quán Hàu", "QH-02 – Tổ thôn Tân Mỹ"]),
+        ("Xã Vạn Ninh (ngày giao dịch 28)", ["VN-01 – Tổ thôn Vạn Ninh"]),
+    ]
+    assert choices[0] == ("", "---------")
+    html = page.content.decode()
+    assert html.index('<optgroup label="Xã Quán Hàu (ngày giao dịch 20)">') < html.index(
+        '<optgroup label="Xã Vạn Ninh (ngày giao dịch 28)">'
+    )
+    # a member of Vạn Ninh sees their own commune first
+    labels = [label for label, _o in client.get("/members/044000000003/move/").context["form"].fields["group"].choices]
+    assert labels[1:] == ["Xã Vạn Ninh (ngày giao dịch 28)", "Xã Quán Hàu (ngày giao dịch 20)"]
     response = client.post("/members/044000000001/move/", {"group": book.g2.pk, "moved_on": "01/03/2020"})
     assert response.status_code == 302 and response.url == "/members/044000000001/"
-    assert messages_of(response) == ["Đã chuyển Nguyễn Văn An sang tổ QH-02 từ ngày 01/03/2020."]
+    assert messages_of(response) == [
+        "Đã chuyển Nguyễn Văn An sang tổ QH-02 từ ngày 01/03/2020; từ ngày đó hộ vay trả lãi vào ngày giao dịch 20 "
+        "hằng tháng của Xã Quán Hàu."
+    ]
     assert list(book.an.memberships.order_by("joined_on").values_list("group__code", "joined_on", "left_on")) == [
         ("QH-01", date(2016, 1, 1), date(2020, 2, 29)),
         ("QH-02", date(2020, 3, 1), None),
@@ -269,11 +283,7 @@ def test_member_move_refusals(book, as_user):
         "Ngày chuyển tổ phải sau ngày vào tổ 01/01/2016.",
     )
     refused_on(
-        client,
-        url,
-        {"group": book.g3.pk, "moved_on": "01/03/2020"},
-        "group",
-        "Chỉ chuyển được sang một tổ đang hoạt động cùng xã với hộ vay.",
+        client, url, {"group": "999999", "moved_on": "01/03/2020"}, "group", "Tổ đã chọn không có hoặc đã giải thể."
     )
     # A member in no group: the service's refusal is shown above the form.
     before = row_counts()
@@ -281,6 +291,29 @@ def test_member_move_refusals(book, as_user):
     assert response.context["form"].non_field_errors() == ["Tổ viên hiện không thuộc tổ nào."]
     assert "Tổ viên hiện không thuộc tổ nào." in text_of(response) and row_counts() == before
     assert client.get("/members/044999999999/move/").status_code == 404
+
+
+def test_member_move_to_another_commune_shows_its_billing_day(book, as_user, staff):
+    """Vạn Ninh's day was 28, then 10 from 01/04/2020: a move on 16/03/2020 bills on the
+    28th from then on (the 10th from April)."""
+    from groups.services import commune_transaction_day_change
+
+    commune_transaction_day_change(
+        commune=book.van_ninh, transaction_day=10, effective_on=date(2020, 4, 1), acting_user=staff
+    )
+    client = as_user("staff")
+    choices = client.get("/members/044000000001/move/").context["form"].fields["group"].choices
+    assert [label for label, _o in choices[1:]] == [
+        "Xã Quán Hàu (ngày giao dịch 20)",
+        "Xã Vạn Ninh (ngày giao dịch 10)",
+    ]
+    response = client.post("/members/044000000001/move/", {"group": book.g3.pk, "moved_on": "16/03/2020"})
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "Đã chuyển Nguyễn Văn An sang tổ VN-01 từ ngày 16/03/2020; từ ngày đó hộ vay trả lãi vào ngày giao dịch 28 "
+        "hằng tháng của Xã Vạn Ninh, nay là ngày 10."
+    ]
+    assert book.an.memberships.get(left_on__isnull=True).group == book.g3
 
 
 # -- meeting_record ------------------------------------------------------------------------------
