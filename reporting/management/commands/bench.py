@@ -84,9 +84,10 @@ def floor() -> dict:
 
 
 @contextmanager
-def served(workers: int):
+def served(workers: int, timeout: int = 120):
     """gunicorn serving this database on a free port of 127.0.0.1, with `workers` sync
-    workers and DEBUG off; yields the base URL and stops the server after."""
+    workers and DEBUG off; yields the base URL and stops the server after. `timeout`:
+    the seconds a request may take before its worker is killed (production's 120)."""
     import socket
     import urllib.request
 
@@ -110,7 +111,7 @@ def served(workers: int):
             "--workers",
             str(workers),
             "--timeout",
-            "120",
+            str(timeout),
         ],
         env=env,
         cwd=settings.BASE_DIR,
