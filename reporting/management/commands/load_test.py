@@ -552,6 +552,20 @@ def write_result(name: str, result: dict, problems: list, extra: dict | None = N
     return out
 
 
+def finish(command: BaseCommand, name: str, result: dict, problems: list, *, width: int, success: str):
+    """The run's end, as the load and fault commands give it: the result on screen and in
+    bench-results/, then each problem and status 1, or `success`."""
+    out = write_result(name, result, problems)
+    for key, value in result.items():
+        command.stdout.write(f"{key:{width}} {value}")
+    command.stdout.write(f"Kết quả chi tiết: {out.relative_to(settings.BASE_DIR)}")
+    if problems:
+        for problem in problems[:20]:
+            command.stderr.write(problem)
+        raise CommandError(f"{len(problems)} vấn đề.")
+    command.stdout.write(success)
+
+
 def gunicorn_workers() -> int:
     return 2 * (os.cpu_count() or 2) + 1
 
@@ -592,15 +606,14 @@ class Command(BaseCommand):
         if not without_checks:
             self.say("rebuild_interest --check, rebuild_figures --check ...")
             run_checks(result, problems)
-        out = write_result("load", result, problems)
-        for key, value in result.items():
-            self.stdout.write(f"{key:48} {value}")
-        self.stdout.write(f"Kết quả chi tiết: {out.relative_to(settings.BASE_DIR)}")
-        if problems:
-            for problem in problems[:20]:
-                self.stderr.write(problem)
-            raise CommandError(f"{len(problems)} vấn đề.")
-        self.say("Không có lỗi máy chủ; mọi khoản được nhận có đúng một lần trong sổ, mọi khoản bị từ chối không có.")
+        finish(
+            self,
+            "load",
+            result,
+            problems,
+            width=48,
+            success="Không có lỗi máy chủ; mọi khoản được nhận có đúng một lần trong sổ, mọi khoản bị từ chối không có.",
+        )
 
     def say(self, message: str):
         self.stdout.write(message)

@@ -28,7 +28,6 @@ import threading
 import time
 import urllib.request
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.utils import timezone
@@ -38,13 +37,13 @@ from .load_test import (
     SHEET_SHARE,
     UNAVAILABLE_TEXT,
     Traffic,
+    finish,
     gunicorn_workers,
     plan_traffic,
     reconcile,
     run_checks,
     run_traffic,
     staff_sessions,
-    write_result,
 )
 
 BUSY_SQL = (
@@ -117,15 +116,14 @@ class Command(BaseCommand):
         if not options["without_checks"]:
             self.say("rebuild_interest --check, rebuild_figures --check ...")
             run_checks(result, problems)
-        out = write_result("restart", result, problems)
-        for key, value in result.items():
-            self.stdout.write(f"{key:52} {value}")
-        self.stdout.write(f"Kết quả chi tiết: {out.relative_to(settings.BASE_DIR)}")
-        if problems:
-            for problem in problems[:20]:
-                self.stderr.write(problem)
-            raise CommandError(f"{len(problems)} vấn đề.")
-        self.say("Mọi yêu cầu hỏng vì khởi động lại nhận trang 503; không ghi dở dang; ứng dụng tự phục hồi.")
+        finish(
+            self,
+            "restart",
+            result,
+            problems,
+            width=52,
+            success="Mọi yêu cầu hỏng vì khởi động lại nhận trang 503; không ghi dở dang; ứng dụng tự phục hồi.",
+        )
 
     # -- the restart ------------------------------------------------------------------------
     def busy(self) -> list:
