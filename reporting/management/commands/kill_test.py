@@ -36,8 +36,6 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -55,7 +53,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .bench import served
-from .load_test import CSRF, _opener, _request
+from .load_test import CSRF, _opener, _request, run_checks
 
 WORKERS = 2  # the killed one and one beside it
 IMPORT_TIMEOUT = 600  # gunicorn's, in seconds
@@ -670,17 +668,10 @@ class Command(BaseCommand):
                 self.problem(f"Bảng kê {n}: gửi lần ba trả lời {status} (không thấy 'đã được ghi sổ trước đó')")
 
     def final_checks(self):
-        for command in ("rebuild_interest", "rebuild_figures"):
-            started = time.perf_counter()
-            done = subprocess.run(
-                [sys.executable, "manage.py", command, "--check"],
-                cwd=settings.BASE_DIR,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            elapsed = time.perf_counter() - started
-            if done.returncode:
-                self.problem(f"{command} --check: {(done.stdout + done.stderr)[-300:]}")
-            else:
-                self.say(f"{command} --check: sạch ({elapsed:.0f} s)")
+        result, problems = {}, []
+        run_checks(result, problems)
+        for problem in problems:
+            self.problem(problem)
+        for command, outcome in result.items():
+            if outcome.startswith("sạch"):
+                self.say(f"{command}: {outcome}")
