@@ -95,7 +95,8 @@ def test_dissolved_group(group, poor, staff, hnd, commune):
     member3 = new_member("044000000003", commune, staff, group=group3)
     disburse(member3, poor, staff, "C1", installments=LATE_DUE)
     savings_deposit(member=member3, amount=1_000_000, value_date=D(2020, 1, 5), acting_user=staff)
-    membership_end(member=member3, left_on=D(2020, 3, 31), acting_user=staff)
+    # a borrower of an entrusted loan may not leave their last group: moved to QH-01 first
+    member_move(member=member3, group=group, moved_on=D(2020, 3, 31), acting_user=staff)
     group_dissolve(group=group3, dissolved_on=D(2020, 3, 31), acting_user=staff)
 
     at = district_figures(D(2020, 3, 30), by_group=True)
@@ -109,15 +110,27 @@ def test_dissolved_group(group, poor, staff, hnd, commune):
     assert row(at["by_association"], "HND")["groups"] == 1
     assert [g["code"] for g in at["by_group"]] == ["QH-01"]
 
-    # In no group from 01/04: the loan stays with the last group (HND, QH), the savings go
-    # to the commune alone.
-    at = district_figures(D(2020, 4, 15))
+    # In QH-01 from 31/03: the loan and the savings go with it (HND, QH).
+    at = district_figures(D(2020, 4, 15), by_group=True)
     hnd_row, qh = row(at["by_association"], "HND"), row(at["by_commune"], "QH")
-    assert (hnd_row["outstanding"], hnd_row["borrowers"], hnd_row["savings_balance"]) == (12_000_000, 1, 0)
-    assert (hnd_row["groups"], hnd_row["groups_with_savings"]) == (1, 0)
-    assert (qh["outstanding"], qh["savings_balance"], qh["groups_with_savings"]) == (12_000_000, 1_000_000, 0)
+    assert (hnd_row["outstanding"], hnd_row["borrowers"], hnd_row["savings_balance"]) == (12_000_000, 1, 1_000_000)
+    assert (hnd_row["groups"], hnd_row["groups_with_savings"]) == (1, 1)
+    assert (qh["outstanding"], qh["savings_balance"], qh["groups_with_savings"]) == (12_000_000, 1_000_000, 1)
+    assert [(g["code"], g["borrowers"], g["savings_balance"]) for g in at["by_group"]] == [("QH-01", 1, 1_000_000)]
     assert at["portfolio"]["savings_balance"] == 1_000_000
     assert at["portfolio"]["groups"] == 1
+
+
+def test_a_member_in_no_group_keeps_their_savings_in_the_commune(group, staff, commune):
+    # Leaving the last group (no entrusted loan): the savings go to the commune alone.
+    member3 = new_member("044000000003", commune, staff, group=group)
+    savings_deposit(member=member3, amount=1_000_000, value_date=D(2020, 1, 5), acting_user=staff)
+    membership_end(member=member3, left_on=D(2020, 3, 31), acting_user=staff)
+    at = district_figures(D(2020, 4, 15))
+    hnd_row, qh = row(at["by_association"], "HND"), row(at["by_commune"], "QH")
+    assert (hnd_row["savings_balance"], hnd_row["groups"], hnd_row["groups_with_savings"]) == (0, 1, 0)
+    assert (qh["savings_balance"], qh["groups_with_savings"]) == (1_000_000, 0)
+    assert at["portfolio"]["savings_balance"] == 1_000_000
 
 
 def test_direct_loan_belongs_to_the_commune_and_no_association(member, poor, staff, commune2):

@@ -243,10 +243,11 @@ def test_group_detail_lists_the_members_at_the_date(book, as_user, staff):
 
 
 def test_group_detail_follows_the_date_of_membership(book, as_user, staff):
-    # Bình leaves QH-02 on 15/03/2020: in it on 15/03, not on 16/03.
-    from groups.services import membership_end
+    # Bình moves to QH-01 on 16/03/2020 (she has an entrusted loan: she may not leave her
+    # last group): in QH-02 on 15/03, not on 16/03.
+    from groups.services import member_move
 
-    membership_end(member=book.binh, left_on=date(2020, 3, 15), acting_user=staff)
+    member_move(member=book.binh, group=book.g1, moved_on=date(2020, 3, 16), acting_user=staff)
     client = as_user("staff")
     assert "Trần Thị Bình" in text_of(get(client, "/groups/QH-02/?date=15/03/2020"))
     assert "Trần Thị Bình" not in text_of(get(client, "/groups/QH-02/?date=16/03/2020"))
