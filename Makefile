@@ -7,9 +7,12 @@ HOST ?= 127.0.0.1:8000
 setup:
 	@./scripts/setup.sh
 
+# The worker (workbook imports uploaded in the browser) runs beside the server and stops with it.
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py db_worker --no-reload --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: setup

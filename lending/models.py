@@ -413,3 +413,66 @@ class ClosedPeriod(models.Model):
 
     def __str__(self):
         return f"{self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+class WorkbookImport(models.Model):
+    """A workbook uploaded on the import page, imported by the worker (`manage.py db_worker`)
+    off the request: lending/workbook/jobs.py. The file is kept as it was uploaded.
+
+    The import and the row's DONE are one transaction: a worker that dies mid-import leaves
+    nothing of the workbook and the row RUNNING with the pid of a process that is gone,
+    which the pages show as interrupted (`interrupted`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("đang chờ")
+        RUNNING = "running", _("đang nhập")
+        DONE = "done", _("đã nhập")
+        REFUSED = "refused", _("không nhập được")
+        FAILED = "failed", _("lỗi hệ thống")
+
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    content = models.BinaryField(_("nội dung tệp"))
+    size = models.PositiveIntegerField(_("kích thước (byte)"))
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("thời điểm tải lên"), auto_now_add=True)
+    status = models.CharField(_("trạng thái"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    worker_pid = models.PositiveIntegerField(_("tiến trình nhập"), null=True, blank=True)
+    started_at = models.DateTimeField(_("bắt đầu nhập"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    # [[sheet, records written], ...] in the workbook's sheet order
+    counts = models.JSONField(_("số bản ghi theo trang"), default=list, blank=True)
+    # the first BatchRefused.SHOWN problems: [[sheet, line, column, message], ...]
+    issues = models.JSONField(_("lỗi"), default=list, blank=True)
+    issue_count = models.PositiveIntegerField(_("số lỗi"), default=0)
+    message = models.TextField(_("thông báo"), blank=True)
+
+    class Meta:
+        verbose_name = _("lần nhập tệp Excel")
+        verbose_name_plural = _("các lần nhập tệp Excel")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["status"], name="workbook_import_status")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("workbook_import_job", args=[self.pk])
+
+    @property
+    def interrupted(self) -> bool:
+        """RUNNING, but its worker process is gone (killed, or the server restarted): the
+        import's transaction died with it, nothing of the workbook was written."""
+        from pathlib import Path
+
+        return self.status == self.Status.RUNNING and not (
+            self.worker_pid and Path(f"/proc/{self.worker_pid}").exists()
+        )
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.interrupted
+
+    @property
+    def records(self) -> int:
+        return sum(count for _sheet, count in self.counts)

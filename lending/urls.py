@@ -19,6 +19,7 @@ urlpatterns = [
     path("reversals/<int:pk>/", views.reversal_decide, name="reversal_decide"),
     path("periods/", views.period_list, name="period_list"),
     path("import/", views.workbook_import_page, name="workbook_import"),
+    path("import/<int:pk>/", views.workbook_import_job, name="workbook_import_job"),
     path("import/template.xlsx", views.workbook_template_download, name="workbook_template_download"),
     # The commune transaction day (lending/views/transaction_day.py).
     path("transaction-day/", transaction_day_views.transaction_day, name="transaction_day"),

@@ -23,6 +23,7 @@ from vbsp_district.core.text import key_normalize, key_problem
 
 from ..models import Channel, ClosedPeriod, LoanProgram, LoanTransaction, SavingsTransaction
 from ..services import schedule_generate
+from ..workbook import WorkbookUnreadable, workbook_check
 
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 TOKEN_PREFIX = "WEB-"
@@ -415,4 +416,8 @@ class WorkbookImportForm(DeskForm):
             raise ValidationError("Chỉ nhận tệp Excel .xlsx theo mẫu.")
         if upload.size > MAX_WORKBOOK_BYTES:
             raise ValidationError(f"Tệp lớn quá {MAX_WORKBOOK_BYTES // 2**20} MB; hãy chia thành nhiều tệp.")
+        try:
+            workbook_check(upload)
+        except WorkbookUnreadable as exc:
+            raise ValidationError(str(exc)) from exc
         return upload

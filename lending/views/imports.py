@@ -1,61 +1,59 @@
-"""The portfolio workbook in the browser: upload, every row error listed, all or nothing."""
+"""The portfolio workbook in the browser: upload, imported by the worker, every row error listed."""
 
 from io import BytesIO
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from vbsp_district.access.pages import deny_unless_manager, deny_unless_poster
-from vbsp_district.core.forms import call_service
 
 from ..forms import WorkbookImportForm
-from ..services.batch import BatchRefused
-from ..workbook import WorkbookUnreadable, workbook_import, workbook_template
-from ._desk import done
+from ..models import WorkbookImport
+from ..workbook import workbook_template
+from ..workbook.jobs import queue_import
 
-_RESULT_KEY = "lending_workbook_imported"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# the last imports listed on the import page
+RECENT = 10
 
 
 @require_http_methods(["GET", "POST"])
 def workbook_import_page(request):
-    """Managers upload a workbook; a clean one is imported whole, else every error is listed."""
+    """Managers upload a workbook; it is queued for the worker and its page followed.
+
+    A file that is no workbook, or too large, is refused at once on the form; what is in
+    its sheets is checked by the import itself (every error listed on the job's page)."""
     deny_unless_manager(request)
-    refused = None
     if request.method == "POST":
         form = WorkbookImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                counts = call_service(form, workbook_import, source=upload, acting_user=request.user)
-            except BatchRefused as exc:
-                refused = exc
-            except WorkbookUnreadable as exc:
-                form.add_error("file", str(exc))
+            job, queued = queue_import(form.cleaned_data["file"], acting_user=request.user)
+            if queued:
+                messages.success(request, f"Đã tải lên tệp {job.file_name}.")
             else:
-                if counts is not None:
-                    request.session[_RESULT_KEY] = {"file": upload.name, "counts": list(counts.items())}
-                    total = sum(counts.values())
-                    return done(
-                        request, form, reverse("workbook_import"), f"Đã nhập tệp {upload.name}: {total} bản ghi."
-                    )
-        result = None
+                messages.info(request, f"Tệp {job.file_name} này đang được nhập; không nhập lần nữa.")
+            return redirect(job)
     else:
         form = WorkbookImportForm()
-        result = request.session.pop(_RESULT_KEY, None)
-    return render(
-        request,
-        "lending/workbook_import.html",
-        {
-            "form": form,
-            "issues": refused.shown if refused else None,
-            "issue_count": len(refused.issues) if refused else 0,
-            "hidden_count": refused.hidden_count if refused else 0,
-            "result": result,
-        },
-    )
+    recent = WorkbookImport.objects.defer("content", "issues").select_related("uploaded_by")[:RECENT]
+    return render(request, "lending/workbook_import.html", {"form": form, "recent": recent})
+
+
+@require_safe
+def workbook_import_job(request, pk):
+    """One import: waiting, running (the page asks again every few seconds), or its outcome:
+    the records written per sheet, every error of a refused workbook, or what stopped it."""
+    deny_unless_manager(request)
+    job = get_object_or_404(WorkbookImport.objects.defer("content").select_related("uploaded_by"), pk=pk)
+    context = {"job": job, "issues": [dict(zip(ISSUE_FIELDS, issue, strict=True)) for issue in job.issues]}
+    if request.GET.get("part") == "status":
+        return render(request, "lending/_workbook_import_status.html", context)
+    return render(request, "lending/workbook_import_job.html", context)
+
+
+ISSUE_FIELDS = ("sheet", "line", "column", "message")
 
 
 @require_safe

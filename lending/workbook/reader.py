@@ -103,6 +103,12 @@ def _damaged(title: str, file: str) -> str:
     return f"Không đọc được trang {title} của {file}: trang bị hỏng hoặc không đúng định dạng Excel."
 
 
+def workbook_check(source):
+    """Refuse at once a file that is no workbook or would unpack too far (`WorkbookUnreadable`);
+    what is in its sheets is read by `workbook_read`."""
+    _check_parts(source, " ".join(("tệp", _source_name(source))).strip())
+
+
 def _check_parts(source, file: str) -> dict[str, str]:
     """Refuse a workbook that would unpack too far; return {sheet part: sheet title}.
 

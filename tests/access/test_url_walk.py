@@ -125,6 +125,26 @@ def _outreach_urls(name, kind, *group_codes):
     return build
 
 
+def _import_job(w):
+    """A workbook upload refused for its content, as the import page keeps it."""
+    from django.contrib.auth import get_user_model
+
+    from lending.models import WorkbookImport
+
+    job, _ = WorkbookImport.objects.get_or_create(
+        file_name="so.xlsx",
+        defaults={
+            "content": b"",
+            "size": 0,
+            "sha256": "0" * 64,
+            "uploaded_by": get_user_model().objects.order_by("pk").first(),
+            "status": "refused",
+            "message": "Không đọc được tệp so.xlsx: phải là tệp Excel .xlsx.",
+        },
+    )
+    return job
+
+
 # name → function(world) → {"own": url of an HND object, "other": url of an HPN object,
 # "direct": url of the direct loan/borrower} or a single URL under "any".
 TARGETS = {
@@ -209,6 +229,7 @@ TARGETS = {
     "grading_rules": lambda w: {"any": reverse("grading_rules")},
     "grading_rules_new": lambda w: {"any": reverse("grading_rules_new") + "?kind=group"},
     "workbook_import": lambda w: {"any": reverse("workbook_import")},
+    "workbook_import_job": lambda w: {"any": reverse("workbook_import_job", args=[_import_job(w).pk])},
     "workbook_template_download": lambda w: {"any": reverse("workbook_template_download")},
     "transaction_day": lambda w: {"any": reverse("transaction_day")},
     "transaction_day_sheet": lambda w: {
@@ -304,6 +325,7 @@ POSTING = {
     "reversal_request",
     "reversal_decide",
     "workbook_import",
+    "workbook_import_job",
     "workbook_template_download",
     "transaction_day_sheet",
     "transaction_day_pdf",
@@ -346,7 +368,7 @@ def test_branch_staff_open_every_page(world, as_user, role):
         for url in build(world).values():
             status = client.get(url).status_code
             expected = {200}
-            if name == "workbook_import" or name in MANAGER_DESK:
+            if name in ("workbook_import", "workbook_import_job") or name in MANAGER_DESK:
                 expected = {200} if role == "manager" else {403}
             if name == "reversal_decide" and role == "staff":
                 expected = {200, 403}

@@ -20,7 +20,7 @@ from lending.services import loan_disburse, savings_deposit
 from lending.services.batch import BatchRefused
 from lending.workbook import WorkbookUnreadable, workbook_export, workbook_import, workbook_read
 from tests.support.book import row_counts
-from tests.support.pages import DISBURSE, disburse_data, preview, shows
+from tests.support.pages import DISBURSE, disburse_data, imported, preview, shows
 from tests.support.workbooks import header, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -329,7 +329,7 @@ def test_a_sheet_claiming_columns_to_xfd_is_read_quickly_and_listed_briefly(tmp_
     client = as_user("manager")
     before = row_counts()
     upload = SimpleUploadedFile("wide.xlsx", path.read_bytes())
-    response = client.post(reverse("workbook_import"), {"file": upload})
+    response = imported(client, upload)
     assert response.status_code == 200
     page = response.content.decode()
     # three missing values on each of 10,000 rows; the cell at XFD is never read
@@ -367,9 +367,7 @@ def test_a_damaged_sheet_is_one_message_naming_it(tmp_path, xml, as_user, book):
         str(refused.value)
         == "Không đọc được trang Communes của tệp bad.xlsx: trang bị hỏng hoặc không đúng định dạng Excel."
     )
-    response = as_user("manager").post(
-        reverse("workbook_import"), {"file": SimpleUploadedFile("bad.xlsx", path.read_bytes())}
-    )
+    response = imported(as_user("manager"), SimpleUploadedFile("bad.xlsx", path.read_bytes()))
     assert response.status_code == 200
     assert shows(response, "Không đọc được trang Communes của tệp bad.xlsx")
     assert row_counts() == before
@@ -386,9 +384,7 @@ def test_an_empty_workbook_is_refused(tmp_path, staff, as_user, book):
             workbook_import(path, acting_user=staff)
         with pytest.raises(CommandError, match="không có dòng dữ liệu nào để nhập"):
             call_command("import_workbook", str(path))
-    response = as_user("manager").post(
-        reverse("workbook_import"), {"file": SimpleUploadedFile("mau.xlsx", template.read_bytes())}
-    )
+    response = imported(as_user("manager"), SimpleUploadedFile("mau.xlsx", template.read_bytes()))
     assert shows(response, "Tệp mau.xlsx không có dòng dữ liệu nào để nhập")
 
 

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 import lending.views.imports
 from groups.models import Commune
-from tests.support.pages import signed_in
+from tests.support.pages import run_worker, signed_in
 from vbsp_district.core.uploads import AnonymousTemporaryUploadedFile
 
 pytestmark = pytest.mark.django_db
@@ -41,18 +41,19 @@ def test_an_upload_over_the_memory_limit_has_no_name_on_disk_while_it_is_importe
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = len(content) // 2  # spooled to disk, as a large workbook is
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     seen = {}
-    importing = lending.views.imports.workbook_import
+    queueing = lending.views.imports.queue_import
 
-    def watched(*, source, acting_user):
-        seen["spool"] = type(source)
+    def watched(upload, *, acting_user):
+        seen["spool"] = type(upload)
         seen["files"] = os.listdir(tmp_path)  # what a worker killed now would leave
-        return importing(source=source, acting_user=acting_user)
+        return queueing(upload, acting_user=acting_user)
 
-    monkeypatch.setattr(lending.views.imports, "workbook_import", watched)
+    monkeypatch.setattr(lending.views.imports, "queue_import", watched)
     signed_in(client, manager)
     response = client.post(reverse("workbook_import"), {"file": SimpleUploadedFile("xa.xlsx", content)})
     assert response.status_code == 302
     assert seen == {"spool": AnonymousTemporaryUploadedFile, "files": []}
+    run_worker()
     assert sorted(Commune.objects.filter(code__startswith="KT").values_list("code", flat=True)) == [
         "KT0000",
         "KT0001",
@@ -64,15 +65,16 @@ def test_an_upload_over_the_memory_limit_has_no_name_on_disk_while_it_is_importe
 def test_a_small_upload_stays_in_memory(client, manager, settings, tmp_path, monkeypatch):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     seen = {}
-    importing = lending.views.imports.workbook_import
+    queueing = lending.views.imports.queue_import
 
-    def watched(*, source, acting_user):
-        seen["spool"] = type(source).__name__
-        return importing(source=source, acting_user=acting_user)
+    def watched(upload, *, acting_user):
+        seen["spool"] = type(upload).__name__
+        return queueing(upload, acting_user=acting_user)
 
-    monkeypatch.setattr(lending.views.imports, "workbook_import", watched)
+    monkeypatch.setattr(lending.views.imports, "queue_import", watched)
     signed_in(client, manager)
     response = client.post(reverse("workbook_import"), {"file": SimpleUploadedFile("xa.xlsx", workbook(1))})
     assert response.status_code == 302
     assert seen == {"spool": "InMemoryUploadedFile"}
+    run_worker()
     assert Commune.objects.filter(code="KT0000").exists()

@@ -102,3 +102,18 @@ def preview(client, data):
     assert response.status_code == 200
     digest = re.search(r'name="previewed" value="([0-9a-f]+)"', response.content.decode())
     return response, token, digest.group(1) if digest else None
+
+
+def run_worker():
+    """The worker runs what is queued (a workbook import), then stops: `db_worker --batch`."""
+    from django.core.management import call_command
+
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+def imported(client, upload):
+    """Upload a workbook on the import page, let the worker import it, and return its page."""
+    response = client.post(reverse("workbook_import"), {"file": upload})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    run_worker()
+    return client.get(response["Location"])

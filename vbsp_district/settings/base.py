@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "vbsp_district",
     "groups",
     "lending",
@@ -183,6 +185,10 @@ CONTENT_SECURITY_POLICY = {
 
 # The largest amount one posting may carry: three zeros too many are caught, not posted.
 VBSP_MAX_POSTING_AMOUNT = env.int("VBSP_MAX_POSTING_AMOUNT", default=2_000_000_000)
+
+# Work too long for a request (a workbook import) is queued in the database and run by
+# the worker, `manage.py db_worker` (docs/deploy.md: a service beside gunicorn).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Figures kept between requests while the book is unchanged (reporting/cache.py): files
 # shared by every worker of the server, under var/ by default. FIGURES_CACHE_URL names

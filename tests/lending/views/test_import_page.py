@@ -1,21 +1,23 @@
 """The workbook import page: every row error listed, all or nothing, the counts shown."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from groups.models import Commune, Member
-from lending.models import Loan
+from lending.models import Loan, WorkbookImport
 from lending.services.batch import SHEETS, BatchRefused
 from lending.workbook import workbook_import
+from lending.workbook.jobs import INTERRUPTED, run_import
 from tests.support.book import outstanding, row_counts
-from tests.support.pages import same_queries, shows, signed_in, text_of
+from tests.support.pages import imported, run_worker, same_queries, shows, signed_in, text_of
 from vbsp_district.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -93,8 +95,9 @@ def expected_issues(sheets) -> list[str]:
 def test_a_bad_workbook_lists_every_error_and_writes_nothing(client, manager):
     signed_in(client, manager)
     before = row_counts()
-    response = client.post(IMPORT, {"file": xlsx("so-sai.xlsx", bad_book())})
+    response = imported(client, xlsx("so-sai.xlsx", bad_book()))
     assert response.status_code == 200
+    assert response.context["job"].status == "refused"
     lines = issue_rows(response)
     assert lines == expected_issues(bad_book())
     assert [line.split(":")[0] for line in lines] == [
@@ -115,7 +118,7 @@ def test_rule_errors_are_listed_once_the_cells_are_right(client, manager):
     book["Savings"].append([book["Members"][0][0], date(2020, 2, 20), "withdrawal", 900_000])
     book["Transactions"].append(["L1", date(2020, 1, 5), "principal", 1_000_000, None])
     before = row_counts()
-    response = client.post(IMPORT, {"file": xlsx("so.xlsx", book)})
+    response = imported(client, xlsx("so.xlsx", book))
     lines = issue_rows(response)
     assert lines == expected_issues(book)
     assert [line.split(" ")[0] for line in lines] == ["Transactions!4", "Savings!4"]
@@ -126,35 +129,93 @@ def test_a_clean_workbook_is_imported_whole_with_the_counts(client, manager):
     signed_in(client, manager)
     response = client.post(IMPORT, {"file": xlsx("so-dung.xlsx", good_book(2))})
     assert response.status_code == 302
-    assert response["Location"] == IMPORT
-    page = client.get(IMPORT)
-    assert shows(page, "Đã nhập tệp so-dung.xlsx: 14 bản ghi.")
-    assert page.context["result"] == {
-        "file": "so-dung.xlsx",
-        "counts": [
-            ["Communes", 1],
-            ["Groups", 1],
-            ["Members", 2],
-            ["Memberships", 2],
-            ["Loans", 2],
-            ["Installments", 2],
-            ["Transactions", 2],
-            ["Savings", 2],
-        ],
-    }
+    job = WorkbookImport.objects.get()
+    assert response["Location"] == reverse("workbook_import_job", args=[job.pk])
+    # queued: nothing written yet; the page says so and asks again by itself
+    assert not Commune.objects.filter(code="C1").exists()
+    page = client.get(response["Location"])
+    assert shows(page, "Đã tải lên tệp so-dung.xlsx.")
+    assert shows(page, "Đang chờ đến lượt nhập.")
+    assert f'hx-get="{job.get_absolute_url()}?part=status" hx-trigger="every 2s"' in page.content.decode()
+    run_worker()
+    page = client.get(response["Location"])
+    assert shows(page, "Đã nhập tệp so-dung.xlsx: 14 bản ghi")
+    assert page.context["job"].counts == [
+        ["Communes", 1],
+        ["Groups", 1],
+        ["Members", 2],
+        ["Memberships", 2],
+        ["Loans", 2],
+        ["Installments", 2],
+        ["Transactions", 2],
+        ["Savings", 2],
+    ]
     assert "Savings 2" in text_of(page)
+    assert "hx-trigger" not in page.content.decode()  # done: no more asking
+    job.refresh_from_db()
+    assert (job.status, job.file_name, job.size, job.uploaded_by) == ("done", "so-dung.xlsx", len(job.content), manager)
+    assert job.started_at <= job.finished_at
     assert Commune.objects.get(code="C1").transaction_day == 20
     assert Member.objects.filter(national_id__startswith="04400001000").count() == 2
     loan = Loan.objects.get(loan_no="L1")
     assert outstanding(loan, date(2020, 1, 10)) == 12_000_000
     assert AuditEvent.objects.filter(action="portfolio.write", object_key="workbook:so-dung.xlsx").count() == 1
-    # the counts are shown once
-    assert client.get(IMPORT).context["result"] is None
+    # the import page lists it
+    listed = client.get(IMPORT)
+    assert f"so-dung.xlsx {timezone.localtime(job.uploaded_at):%d/%m/%Y %H:%M} quanly đã nhập 14" in text_of(listed)
     # the same file again doubles nothing: every key already exists
     before = row_counts()
-    response = client.post(IMPORT, {"file": xlsx("so-dung.xlsx", good_book(2))})
-    assert response.status_code == 200
+    response = imported(client, xlsx("so-dung.xlsx", good_book(2)))
+    assert response.context["job"].status == "refused"
     assert any(line.startswith("Communes!2 code: ") for line in issue_rows(response))
+    assert row_counts() == before
+
+
+def test_the_same_file_twice_while_waiting_is_queued_once(client, manager):
+    signed_in(client, manager)
+    first = client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())})
+    second = client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())})
+    assert first["Location"] == second["Location"]
+    assert shows(client.get(second["Location"]), "Tệp so.xlsx này đang được nhập; không nhập lần nữa.")
+    assert WorkbookImport.objects.count() == 1
+    run_worker()
+    assert WorkbookImport.objects.get().status == "done"
+    # once done, the same file is a new import (refused: its keys exist)
+    assert imported(client, xlsx("so.xlsx", good_book())).context["job"].status == "refused"
+
+
+def test_a_job_whose_worker_died_shows_interrupted_and_is_marked_failed(client, manager):
+    signed_in(client, manager)
+    response = client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())})
+    job = WorkbookImport.objects.get()
+    # what a worker killed mid-import leaves: RUNNING, its process gone, nothing written
+    dead_pid = 2**22 + 1  # above Linux's pid_max: no such process
+    WorkbookImport.objects.filter(pk=job.pk).update(
+        status="running", worker_pid=dead_pid, started_at=timezone.now() - timedelta(minutes=5)
+    )
+    page = client.get(response["Location"])
+    assert shows(page, "Bị gián đoạn: tiến trình nhập đã dừng giữa chừng")
+    assert "hx-trigger" not in page.content.decode()
+    assert "bị gián đoạn" in text_of(client.get(IMPORT))
+    # the next import marks it failed for good, and the file imports when sent again
+    again = imported(client, xlsx("so.xlsx", good_book()))
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", INTERRUPTED)
+    assert again.context["job"].status == "done"
+
+
+def test_an_unexpected_error_is_a_failed_job_with_nothing_written(client, manager, monkeypatch):
+    signed_in(client, manager)
+    before = row_counts()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("lending.workbook.jobs.workbook_import", broken)
+    page = imported(client, xlsx("so.xlsx", good_book()))
+    assert page.context["job"].status == "failed"
+    assert shows(page, "Lỗi hệ thống khi nhập tệp")
+    assert "disk full" not in page.content.decode()
     assert row_counts() == before
 
 
@@ -164,18 +225,25 @@ def test_files_that_are_not_workbooks(client, manager):
     assert shows(response, "Chỉ nhận tệp Excel .xlsx theo mẫu.")
     response = client.post(IMPORT, {"file": SimpleUploadedFile("so.xlsx", b"not a zip")})
     assert shows(response, "Không đọc được tệp so.xlsx: phải là tệp Excel .xlsx.")
+    assert not WorkbookImport.objects.exists()  # refused on the form, never queued
     response = client.post(IMPORT, {})
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
 
 
-def test_only_managers_import(client, staff, officer_hnd):
+def test_only_managers_import(client, staff, officer_hnd, manager):
     before = row_counts()
     for user in (staff, officer_hnd):
         signed_in(client, user)
         assert client.get(IMPORT).status_code == 403
         assert client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())}).status_code == 403
     assert row_counts() == before
+    signed_in(client, manager)
+    job = client.post(IMPORT, {"file": xlsx("so.xlsx", good_book())})["Location"]
+    for user in (staff, officer_hnd):
+        signed_in(client, user)
+        assert client.get(job).status_code == 403
+        assert client.get(job + "?part=status").status_code == 403
 
 
 def test_the_blank_template_downloads(client, staff, manager, officer_hnd):
@@ -193,13 +261,29 @@ def test_the_blank_template_downloads(client, staff, manager, officer_hnd):
 
 def test_import_page_queries(client, manager, django_assert_max_num_queries):
     signed_in(client, manager)
-    same_queries(django_assert_max_num_queries, 4, lambda: client.get(IMPORT))
-    # a refused workbook: the batch loads what its rows refer to in a fixed number of queries
+    small = {"Communes": [["C9", "Xã", "xa", 99]]}
+    large = {"Communes": [[f"C{i}", "Xã", "xa", 99] for i in range(40)]}
+    # queueing a workbook: the same queries whatever it holds
     same_queries(
         django_assert_max_num_queries,
-        11,
-        lambda: client.post(IMPORT, {"file": xlsx("a.xlsx", {"Communes": [["C9", "Xã", "xa", 99]]})}),
-        lambda: client.post(
-            IMPORT, {"file": xlsx("b.xlsx", {"Communes": [[f"C{i}", "Xã", "xa", 99] for i in range(40)]})}
-        ),
+        8,
+        lambda: client.post(IMPORT, {"file": xlsx("a.xlsx", small)}),
+        lambda: client.post(IMPORT, {"file": xlsx("b.xlsx", large)}),
+    )
+    # a refused workbook: the batch loads what its rows refer to in a fixed number of queries
+    jobs = list(WorkbookImport.objects.order_by("pk"))
+    same_queries(
+        django_assert_max_num_queries,
+        22,
+        lambda: run_import.call(jobs[0].pk),
+        lambda: run_import.call(jobs[1].pk),
+    )
+    # the list of the last imports and a refused job's page with its errors
+    same_queries(django_assert_max_num_queries, 4, lambda: client.get(IMPORT))
+    same_queries(
+        django_assert_max_num_queries,
+        4,
+        lambda: client.get(jobs[0].get_absolute_url()),
+        lambda: client.get(jobs[1].get_absolute_url()),
+        lambda: client.get(jobs[1].get_absolute_url() + "?part=status"),
     )
