@@ -59,7 +59,9 @@ def commune_list(request):
 def commune_detail(request, code):
     commune = get_object_or_404(request.scope.communes(), code=code)
     page = selectors.commune_groups(request.scope, commune, request.as_of)
-    return _render(request, "reporting/commune_detail.html", {"commune": commune, "page": page})
+    # the day in force on the date looked at (a commune may have changed it since)
+    day = commune.transaction_days.day_on(request.as_of)
+    return _render(request, "reporting/commune_detail.html", {"commune": commune, "page": page, "day": day})
 
 
 @reader_required

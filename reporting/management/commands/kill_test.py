@@ -64,18 +64,20 @@ from .load_test import CSRF, _opener, _request, run_checks
 WORKERS = 2  # the killed one and one beside it
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 POLL_S = 0.003
+
 # The uploads queued for import and the worker's queue: no part of the book; an upload
 # adds its rows there before its import runs, whatever becomes of it (checked apart).
-QUEUE_TABLES = {"lending_workbookimport", "django_tasks_db_dbtaskresult"}
+QUEUE_TABLES = {"lending_workbookimport", "django_tasks_database_dbtaskresult"}
 
-# The sessions of the app's server writing in an open transaction: a row-exclusive lock
-# (INSERT, UPDATE, DELETE) on an ordinary table, held by a client of this database.
-WRITING_SQL = """
+# The sessions of the app's server writing the book in an open transaction: a
+# row-exclusive lock (INSERT, UPDATE, DELETE) on an ordinary table other than the queue's,
+# held by a client of this database.
+WRITING_SQL = f"""
 SELECT a.pid, a.client_port, a.backend_xid::text, a.state, left(a.query, 60),
        array_agg(DISTINCT c.relname ORDER BY c.relname)
 FROM pg_stat_activity a
 JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'RowExclusiveLock' AND l.granted
-JOIN pg_class c ON c.oid = l.relation AND c.relkind = 'r'
+JOIN pg_class c ON c.oid = l.relation AND c.relkind = 'r' AND c.relname NOT IN ({", ".join(f"'{t}'" for t in QUEUE_TABLES)})
 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
 GROUP BY 1, 2, 3, 4, 5
 """
@@ -417,7 +419,7 @@ class Command(BaseCommand):
             return False
         tables = struck["tables"]
         self.say(
-            f"  Điểm {n} ({stage}): kill -9 tiến trình {struck['worker']} lúc {struck['kill_s']:.2f} s vào yêu cầu "
+            f"  Điểm {n} ({stage}): kill -9 tiến trình {struck['worker']} sau {struck['kill_s']:.2f} s "
             f"(ghi lần đầu lúc {struck['first_write_s']:.2f} s)"
         )
         self.say(

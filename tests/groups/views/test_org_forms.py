@@ -316,6 +316,18 @@ def test_member_move_to_another_commune_shows_its_billing_day(book, as_user, sta
     assert book.an.memberships.get(left_on__isnull=True).group == book.g3
 
 
+def test_the_commune_page_shows_the_day_in_force_on_the_date_looked_at(book, as_user, staff):
+    from groups.services import commune_transaction_day_change
+
+    commune_transaction_day_change(
+        commune=book.van_ninh, transaction_day=10, effective_on=date(2020, 4, 1), acting_user=staff
+    )
+    client = as_user("manager")
+    for looked_at, day in (("31/03/2020", 28), ("01/04/2020", 10), ("", 10)):
+        page = text_of(client.get(f"/communes/VN/?date={looked_at}"))
+        assert f"giao dịch tại điểm giao dịch xã ngày {day} hằng tháng" in page, looked_at
+
+
 # -- meeting_record ------------------------------------------------------------------------------
 def test_meeting_record(book, as_user):
     client = as_user("staff")
