@@ -37,6 +37,7 @@ pytest. It writes real records: run it on a copy, never on the office's database
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -131,6 +132,12 @@ def _worker_with_port(workers: set[int], local_port: int) -> int | None:
         if links & inodes:
             return pid
     return None
+
+
+def _refusals(page: str) -> list[str]:
+    """What a form page answered with its errors says (its alerts and field messages)."""
+    found = re.findall(r'<div class="(?:alert alert-danger[^"]*|invalid-feedback)"[^>]*>(.*?)</div>', page, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", text).split()) for text in found][:10]
 
 
 def _files(directory: Path) -> set[str]:
@@ -727,6 +734,7 @@ class Command(BaseCommand):
             else:
                 self.problem(
                     f"Bảng kê {n}: gửi lại trả lời {status}, {rows} bút toán, cần {(expected_loan, expected_savings)}"
+                    f"; trang báo: {_refusals((retry['answer'] or (None, ''))[1])}"
                 )
                 self.server_log_tail()
                 continue

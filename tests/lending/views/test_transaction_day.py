@@ -744,3 +744,27 @@ def test_next_transaction_day_clips_to_the_month():
     assert next_transaction_day(commune, date(2020, 12, 31)) == date(2020, 12, 31)
     commune.transaction_day = 5
     assert next_transaction_day(commune, date(2020, 12, 6)) == date(2021, 1, 5)
+
+
+@pytest.mark.parametrize("data", [None, {"a": "12<x\"'&", "b": "abc"}, {"a": "1.000", "b": ""}])
+def test_the_sheet_inputs_render_as_the_form_renderer_would(data):
+    """The sheet's inputs skip the form renderer (thousands per commune page) with the same HTML."""
+    from django import forms
+
+    from lending.forms.transaction_day import SheetAmountField
+
+    class Fast(forms.Form):
+        a = SheetAmountField(required=False, initial=1_234_567)
+        b = SheetAmountField(required=False)
+
+    class Rendered(forms.Form):
+        a = SheetAmountField(required=False, initial=1_234_567, widget=forms.TextInput)
+        b = SheetAmountField(required=False, widget=forms.TextInput)
+
+    fast, rendered = Fast(data), Rendered(data)
+    if data is not None:
+        assert fast.is_valid() == rendered.is_valid()
+    for name in ("a", "b"):
+        assert str(fast[name]) == str(rendered[name])
+    if data is not None and data["a"].startswith("12<"):
+        assert 'value="12&lt;x&quot;&#x27;&amp;"' in str(fast["a"])  # what was typed, escaped
