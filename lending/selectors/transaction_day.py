@@ -10,7 +10,9 @@ entrusted loan what falls due at D under DESIGN §4:
   the principal repaid or written off before D (the waterfall, earliest first), less
   the frozen principal, of which `principal_overdue` fell due before D
   (`LoanBook.collection`: the engine is the one home of these rules);
-- `outstanding` before the day's repayments, and what was already posted on D.
+- `outstanding` before the day's repayments, and what was already posted on D;
+- `principal_to_collect`, what is due and not yet posted, never more than the book takes
+  on D: on a past day's sheet, a loan repaid since then has less room than it owed.
 
 Figures are those "before the day": the day's own postings are reported beside them
 (`*_posted`), so a sheet reads the same before and after it is posted, and what is left
@@ -62,10 +64,16 @@ class LoanLine:
     interest_credit: int
     principal_posted: int = 0
     interest_posted: int = 0
+    # the most principal the book takes on the day: less than the outstanding left when
+    # the loan was repaid after it (a sheet of a past day); None: no limit beyond that
+    principal_room: int | None = None
 
     @property
     def principal_to_collect(self) -> int:
-        return max(0, min(self.principal_due, self.outstanding) - self.principal_posted)
+        left = min(self.principal_due, self.outstanding) - self.principal_posted
+        if self.principal_room is not None:
+            left = min(left, self.principal_room)
+        return max(0, left)
 
     @property
     def interest_to_collect(self) -> int:
@@ -182,6 +190,7 @@ def loan_line(loan: Loan, book: LoanBook, on: date, billed: int | None = None) -
         interest_credit=max(-figures.interest_balance, 0),
         principal_posted=_on(book.facts.repayments, on),
         interest_posted=_on(book.facts.interest_payments, on),
+        principal_room=book.principal_room(on),
     )
 
 

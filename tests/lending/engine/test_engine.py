@@ -194,3 +194,20 @@ def test_principal_due_waterfall_with_prepayment_and_write_off():
     assert book.principal_due_in(date(2020, 1, 1), date(2020, 3, 31)) == (4_000_000, 4_000_000)
     assert book.principal_due_in(date(2020, 4, 1), date(2020, 6, 30)) == (2_000_000, 1_000_000)
     assert book.principal_due_in(date(2020, 7, 1), date(2020, 9, 30)) == (4_000_000, 0)
+
+
+def test_principal_room_is_the_lowest_outstanding_from_the_day_on():
+    """12.000.000 đ on 10/01/2020, 3.000.000 đ more on 10/06; 9.000.000 đ repaid on 10/04."""
+    from lending.engine import LoanBook
+
+    book = LoanBook(
+        facts(
+            disbursements=[(date(2020, 1, 10), 12_000_000), (date(2020, 6, 10), 3_000_000)],
+            repayments=[(date(2020, 4, 10), 9_000_000)],
+        )
+    )
+    # on 20/02 the repayment of April leaves 3.000.000 to take; the later tranche does not help
+    assert book.principal_room(date(2020, 2, 20)) == 3_000_000
+    assert book.principal_room(date(2020, 4, 10)) == 3_000_000  # that day's own repayment counted
+    assert book.principal_room(date(2020, 6, 10)) == 6_000_000
+    assert book.principal_room(date(2020, 1, 9)) == 0  # before the loan

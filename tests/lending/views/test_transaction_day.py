@@ -421,6 +421,32 @@ def test_the_sheet_page_prefills_what_is_due(client, book, commune, leader, staf
     assert "Nguyễn Thị Hoà" in text and "Tổ trưởng: Lê Thị Oanh" in text and "Ghi sổ tổ QH-01" in text
 
 
+def test_a_past_day_prefills_no_more_principal_than_the_book_takes(client, book, commune, leader, staff):
+    """Dũng repaid 5.000.000 đ of L2 on 10/03/2020: the sheet of 20/02/2020 asks for the
+    1.000.000 đ the book still takes that day (of the 2.000.000 đ due), and posts as filled.
+    (Found by `manage.py kill_test` on a sheet four weeks old: the whole group was refused.)"""
+    from lending.forms.transaction_day import GroupSheetForm
+
+    _, l2 = book
+    repayment_post(loan=l2, amount=5_000_000, value_date=date(2020, 3, 10), acting_user=staff)
+    line = lines(sheet_of(commune, FEB))["L2"]
+    assert (line.outstanding, line.principal_due, line.principal_room) == (6_000_000, 2_000_000, 1_000_000)
+    assert line.principal_to_collect == 1_000_000
+    client.force_login(staff)
+    html = client.get(sheet_url(commune, FEB)).content.decode()
+    assert re.search(rf'name="g{leader.pk}-p-{l2.pk}" value="1.000.000"', html)
+    form = GroupSheetForm(sheet_of(commune, FEB))
+    data = {"group": leader.code} | {
+        form.add_prefix(name): "" if field.initial is None else str(field.initial)
+        for name, field in form.fields.items()
+    }
+    assert client.post(sheet_url(commune, FEB), data).status_code == 302
+    assert loan_book(l2).facts.repayments == [(FEB, 1_000_000), (date(2020, 3, 10), 5_000_000)]
+    # nothing more to take on 20/02: the outstanding is 0 from 10/03 on
+    after = lines(sheet_of(commune, FEB))["L2"]
+    assert (after.principal_posted, after.principal_room, after.principal_to_collect) == (1_000_000, 0, 0)
+
+
 def test_posting_the_form_redirects_with_the_totals(client, book, commune, leader, hoa, staff):
     l1, l2 = book
     client.force_login(staff)
