@@ -430,6 +430,11 @@ class WorkbookImport(models.Model):
         REFUSED = "refused", _("không nhập được")
         FAILED = "failed", _("lỗi hệ thống")
 
+    # the message of a job whose worker died: marked FAILED by the next upload or import
+    INTERRUPTED = (
+        "Bị gián đoạn (tiến trình nhập đã dừng giữa chừng): chưa ghi dữ liệu nào của tệp này. Hãy nhập lại tệp."
+    )
+
     file_name = models.CharField(_("tên tệp"), max_length=255)
     content = models.BinaryField(_("nội dung tệp"))
     size = models.PositiveIntegerField(_("kích thước (byte)"))
@@ -462,9 +467,12 @@ class WorkbookImport(models.Model):
     @property
     def interrupted(self) -> bool:
         """RUNNING, but its worker process is gone (killed, or the server restarted): the
-        import's transaction died with it, nothing of the workbook was written."""
+        import's transaction died with it, nothing of the workbook was written. (FAILED
+        for it since, by the next upload or import.)"""
         from pathlib import Path
 
+        if self.status == self.Status.FAILED:
+            return self.message == self.INTERRUPTED
         return self.status == self.Status.RUNNING and not (
             self.worker_pid and Path(f"/proc/{self.worker_pid}").exists()
         )

@@ -5,6 +5,7 @@ from io import BytesIO
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from vbsp_district.access.pages import deny_unless_manager, deny_unless_poster
@@ -32,6 +33,13 @@ def workbook_import_page(request):
             job, queued = queue_import(form.cleaned_data["file"], acting_user=request.user)
             if queued:
                 messages.success(request, f"Đã tải lên tệp {job.file_name}.")
+            elif job.status == WorkbookImport.Status.DONE:
+                done_at = timezone.localtime(job.finished_at)
+                messages.warning(
+                    request,
+                    f"Tệp này (giống hệt tệp {job.file_name}) đã được nhập lúc {done_at:%H:%M ngày %d/%m/%Y}; "
+                    "không nhập lần nữa.",
+                )
             else:
                 messages.info(request, f"Tệp {job.file_name} này đang được nhập; không nhập lần nữa.")
             return redirect(job)

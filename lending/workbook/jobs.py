@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 Status = WorkbookImport.Status
 
-INTERRUPTED = "Bị gián đoạn (tiến trình nhập đã dừng giữa chừng): chưa ghi dữ liệu nào của tệp này. Hãy nhập lại tệp."
+INTERRUPTED = WorkbookImport.INTERRUPTED
 FAILED = "Lỗi hệ thống khi nhập tệp (đã ghi vào nhật ký máy chủ): chưa ghi dữ liệu nào. Hãy báo quản trị hệ thống."
 # A RUNNING job younger than this is never taken for interrupted by another worker: its
 # own worker may be between marking it RUNNING and locking it for the import.
@@ -39,14 +39,19 @@ SETTLE = timedelta(seconds=10)
 def queue_import(upload, *, acting_user) -> tuple[WorkbookImport, bool]:
     """Store the uploaded workbook and queue its import: (the job, whether it is new).
 
-    The same file sent again while its import is waiting or running (a double click, a
-    second manager) is not queued twice: its job is returned."""
+    A file is imported once. The same bytes sent again while their import waits or runs
+    (a double click, a second manager), or once it is done, are not queued again: the job
+    they already have is returned. (A workbook of rows without keys, savings or
+    repayments, would otherwise be written twice.) After a refusal or a failure the file
+    may be sent again. Two uploads of the same file wait for each other here."""
     content = b"".join(upload.chunks())
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
-        pending = WorkbookImport.objects.filter(sha256=digest, status__in=[Status.QUEUED, Status.RUNNING])
-        for job in pending.select_for_update().defer("content"):
-            if job.pending:
+        _one_at_a_time("lending.workbook_upload:" + digest)
+        mark_interrupted()
+        same = WorkbookImport.objects.filter(sha256=digest, status__in=[Status.QUEUED, Status.RUNNING, Status.DONE])
+        for job in same.defer("content", "issues").order_by("-pk"):
+            if job.status == Status.DONE or job.pending:
                 return job, False
         job = WorkbookImport.objects.create(
             file_name=os.path.basename(upload.name)[:255],
@@ -64,7 +69,7 @@ def run_import(job_id: int) -> str:
     """Import a queued workbook, all or nothing; the job's status, in the end."""
     mark_interrupted()
     with transaction.atomic():
-        job = WorkbookImport.objects.select_for_update().get(pk=job_id)
+        job = WorkbookImport.objects.select_for_update().defer("content").get(pk=job_id)
         if job.status != Status.QUEUED:
             return job.status
         job.status, job.worker_pid, job.started_at = Status.RUNNING, os.getpid(), timezone.now()
@@ -73,7 +78,7 @@ def run_import(job_id: int) -> str:
         with transaction.atomic():
             # held until the import commits: another worker sees the job as alive
             job = WorkbookImport.objects.select_for_update().get(pk=job_id)
-            _one_import_at_a_time()
+            _one_at_a_time("lending.workbook_import")
             if job.status != Status.RUNNING or job.worker_pid != os.getpid():
                 return job.status
             counts = workbook_import(ContentFile(bytes(job.content), name=job.file_name), acting_user=job.uploaded_by)
@@ -93,14 +98,15 @@ def run_import(job_id: int) -> str:
     return job.status
 
 
-def _one_import_at_a_time():
-    """Two workers never import at once (each checks its rows against the book as it was
-    before the other's): on PostgreSQL the second waits for the first's commit. SQLite
-    writes one transaction at a time anyway."""
+def _one_at_a_time(name: str):
+    """The transaction holds `name` until it ends; another asking for it waits. On
+    PostgreSQL an advisory lock: two workers never import at once (each checks its rows
+    against the book as it was before the other's), two uploads of the same file never
+    both queue it. SQLite writes one transaction at a time anyway."""
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lending.workbook_import'))")
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
 
 
 def _finish(job: WorkbookImport, status: str, message: str = ""):
@@ -114,7 +120,9 @@ def mark_interrupted() -> int:
     On PostgreSQL a live import holds its job's row lock: a row that can be locked has
     none. SQLite (one worker, for development) has no row locks: the worker's process is
     looked for instead."""
-    stale = WorkbookImport.objects.filter(status=Status.RUNNING, started_at__lt=timezone.now() - SETTLE)
+    stale = WorkbookImport.objects.filter(status=Status.RUNNING, started_at__lt=timezone.now() - SETTLE).defer(
+        "content"
+    )
     with transaction.atomic():
         if transaction.get_connection().features.has_select_for_update_skip_locked:
             dead = list(stale.select_for_update(skip_locked=True))

@@ -11,7 +11,7 @@ import re
 import zlib
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from zipfile import BadZipFile, ZipFile
+from zipfile import ZIP_DEFLATED, ZIP_STORED, BadZipFile, ZipFile
 
 from defusedxml import ElementTree as DefusedET
 from openpyxl import load_workbook
@@ -64,9 +64,31 @@ _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 MAX_HEADER_COLUMNS = 64  # row 1 is read this far
 STRAY_COLUMNS = 8  # the rows as far as the last named column and this many more (a stray value there is an error)
 
+# Excel writes neither comments, DTDs nor CDATA ("<!") into a sheet or its shared strings,
+# nor a stretch of text anywhere near this long between two tags (a cell holds at most
+# 32,767 characters): the XML parser's time grows with the square of such a token.
+MAX_TEXT_RUN = 1024 * 1024
+_LONG_TEXT = re.compile(rb"[^<]{%d}" % MAX_TEXT_RUN)
+# The parts every workbook has, and the compressions Excel writes (no encryption).
+_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+_COMPRESSIONS = (ZIP_STORED, ZIP_DEFLATED)
+_SHARED_STRINGS_TYPE = "sharedStrings+xml"
+
 # What a damaged or hostile part raises while it is parsed (ParseError is a SyntaxError;
-# defusedxml's refusals are ValueErrors).
-_PARSE_ERRORS = (SyntaxError, ValueError, KeyError, TypeError, EOFError, OSError, BadZipFile, zlib.error)
+# defusedxml's refusals are ValueErrors; zipfile's encrypted or unknown parts are
+# RuntimeError and NotImplementedError).
+_PARSE_ERRORS = (
+    SyntaxError,
+    ValueError,
+    KeyError,
+    TypeError,
+    EOFError,
+    OSError,
+    BadZipFile,
+    zlib.error,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def workbook_read(source) -> dict[str, list[Row]]:
@@ -122,12 +144,20 @@ def _check_parts(source, file: str) -> dict[str, str]:
             if len(infos) > MAX_PARTS:
                 raise WorkbookUnreadable(f"Không đọc được {file}: tệp có quá nhiều thành phần ({len(infos)}).")
             sizes = {info.filename: (info.file_size, info.compress_size) for info in infos}
+            if any(part not in sizes for part in _REQUIRED_PARTS):
+                raise WorkbookUnreadable(f"Không đọc được {file}: phải là tệp Excel .xlsx.")
+            if any(info.flag_bits & 0x1 or info.compress_type not in _COMPRESSIONS for info in infos):
+                raise WorkbookUnreadable(
+                    f"Không đọc được {file}: tệp bị đặt mật khẩu hoặc nén không theo cách Excel ghi; "
+                    "hãy mở bằng Excel và lưu lại thành .xlsx."
+                )
             if sum(size for size, _ in sizes.values()) > MAX_TOTAL_BYTES:
                 raise WorkbookUnreadable(
                     f"Không nhập {file}: giải nén ra quá {MAX_TOTAL_BYTES // 2**20} MB; hãy chia thành nhiều tệp."
                 )
-            book_ok = not any(_too_big(sizes[name]) for name in _BOOK_PARTS if name in sizes)
+            book_ok = not any(_too_big(sizes[name]) for name in (*_BOOK_PARTS, _REQUIRED_PARTS[0]) if name in sizes)
             titles = _sheet_titles(archive) if book_ok else {}
+            shared = _shared_strings_parts(archive, sizes) if book_ok else set()
     except FileNotFoundError as exc:
         raise WorkbookUnreadable(f"Không tìm thấy {file}.") from exc
     except (BadZipFile, OSError, ValueError) as exc:
@@ -142,22 +172,42 @@ def _check_parts(source, file: str) -> dict[str, str]:
                 f"Không nhập {what}: giải nén ra {size[0] // 2**20} MB hoặc nén bất thường "
                 f"(tối đa {MAX_PART_BYTES // 2**20} MB, nén không quá {MAX_RATIO} lần); hãy chia thành nhiều tệp."
             )
-        if name.lower().endswith("sharedstrings.xml") and size[0] > MAX_SHARED_STRINGS_BYTES:
+        if name in shared and size[0] > MAX_SHARED_STRINGS_BYTES:
             raise WorkbookUnreadable(
                 f"Không nhập {file}: bảng chuỗi dùng chung giải nén ra {size[0] // 2**20} MB "
                 f"(tối đa {MAX_SHARED_STRINGS_BYTES // 2**20} MB); hãy chia thành nhiều tệp."
             )
-    _check_cells(source, file, titles)
+    _check_cells(source, file, titles, shared)
     return titles
 
 
-def _check_cells(source, file: str, titles: dict[str, str]):
-    """Refuse a sheet of more than MAX_CELLS cells, counted in one pass over its bytes."""
+def _shared_strings_parts(archive: ZipFile, sizes: dict) -> set[str]:
+    """The shared strings' parts: by name, and as `[Content_Types].xml` declares them
+    (openpyxl finds them there, whatever they are called)."""
+    parts = {name for name in sizes if name.lower().endswith("sharedstrings.xml")}
+    try:
+        types = DefusedET.fromstring(archive.read(_REQUIRED_PARTS[0]))
+    except (KeyError, SyntaxError, ValueError):
+        return parts
+    for override in types.iter("{http://schemas.openxmlformats.org/package/2006/content-types}Override"):
+        if override.get("ContentType", "").endswith(_SHARED_STRINGS_TYPE):
+            parts.add(override.get("PartName", "").lstrip("/"))
+    return parts
+
+
+def _check_cells(source, file: str, titles: dict[str, str], shared: set[str] = frozenset()):
+    """Refuse a sheet of more than MAX_CELLS cells, counted in one pass over its bytes, and
+    a sheet or shared strings' part holding what Excel never writes (`_scan`)."""
     try:
         with ZipFile(source) as archive:
+            for part in sorted(shared):
+                try:
+                    _scan(archive, part, f"Không nhập {file}: bảng chuỗi dùng chung")
+                except KeyError:
+                    continue
             for part, title in titles.items():
                 try:
-                    count = _count_cells(archive, part)
+                    count = _scan(archive, part, f"Không nhập trang {title}")
                 except KeyError:
                     continue
                 if count > MAX_CELLS:
@@ -172,11 +222,23 @@ def _check_cells(source, file: str, titles: dict[str, str]):
             source.seek(0)
 
 
-def _count_cells(archive: ZipFile, part: str) -> int:
-    count, carry = 0, b""
+def _scan(archive: ZipFile, part: str, what: str) -> int:
+    """Count the part's cells in one pass over its bytes (stopping past MAX_CELLS), and
+    refuse (`what`: …) a comment, DTD or CDATA, or a text of more than MAX_TEXT_RUN bytes
+    between two tags."""
+    count, carry, run = 0, b"", 0  # run: bytes since the last "<" before this chunk
+    hostile = WorkbookUnreadable(
+        f"{what}: có nội dung Excel không ghi (chú thích, khai báo XML hoặc đoạn chữ dài quá "
+        f"{MAX_TEXT_RUN // 2**20} MB); hãy mở bằng Excel và lưu lại thành .xlsx."
+    )
     with archive.open(part) as stream:
         while chunk := stream.read(1 << 20):
             data = carry + chunk
+            first = chunk.find(b"<")
+            if run + (len(chunk) if first < 0 else first) > MAX_TEXT_RUN or b"<!" in data or _LONG_TEXT.search(chunk):
+                raise hostile
+            last = chunk.rfind(b"<")
+            run = run + len(chunk) if last < 0 else len(chunk) - last - 1
             cut = max(len(data) - 64, 0)  # a cell tag cut by the chunk is counted next time
             count += sum(1 for match in _CELL.finditer(data) if match.start() < cut)
             carry = data[cut:]

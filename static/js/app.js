@@ -50,3 +50,13 @@ document.addEventListener("htmx:responseError", function (event) {
   delete form.dataset.submitted;
   form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
 });
+// A part of the page that asks for itself (an import's status, the day's totals, the
+// follow-up list) after the session has ended is answered by the sign-in page: go there
+// whole, to come back to this page once signed in, instead of swapping it in.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var url = event.detail.xhr && event.detail.xhr.responseURL ? new URL(event.detail.xhr.responseURL) : null;
+  if (!url || url.origin !== window.location.origin || url.pathname !== "/login/") return;
+  event.detail.shouldSwap = false;
+  url.searchParams.set("next", window.location.pathname + window.location.search);
+  window.location.assign(url.toString());
+});

@@ -105,10 +105,17 @@ def preview(client, data):
 
 
 def run_worker():
-    """The worker runs what is queued (a workbook import), then stops: `db_worker --batch`."""
+    """The worker runs what is queued (a workbook import), then stops: `db_worker --batch`.
+
+    Inside a test's transaction the worker must not close the connection, which it does
+    between tasks (as a request's end would) when autocommit is off: on PostgreSQL that
+    ends the test's transaction."""
+    from unittest import mock
+
     from django.core.management import call_command
 
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
 def imported(client, upload):
