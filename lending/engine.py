@@ -125,18 +125,6 @@ class LoanBook:
     def outstanding(self, day: date) -> int:
         return self._disbursed.total(day) - self._repaid.total(day) - self._written_off.total(day)
 
-    def principal_room(self, day: date) -> int:
-        """The most principal a repayment dated `day` may take: the lowest outstanding at
-        the end of `day` or of any later day with a posting (a later repayment, or a later
-        tranche's disbursement coming after a low). More is refused by
-        `lending.rules.check_principal_debit`, whose path is the same facts."""
-        facts = self.facts
-        later = {d for d, _a in (*facts.disbursements, *facts.repayments, *facts.principal_write_offs) if d > day}
-        lowest = min(
-            self._disbursed.total(d) - self._repaid.total(d) - self._written_off.total(d) for d in {day, *later}
-        )
-        return max(lowest, 0)
-
     def frozen(self, day: date, outstanding: int | None = None) -> int:
         if outstanding is None:
             outstanding = self.outstanding(day)

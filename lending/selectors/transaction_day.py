@@ -31,8 +31,9 @@ from django.db.models import Case, F, IntegerField, Q, Sum, When
 
 from groups.models import Commune, Membership, SavingsGroup
 
-from ..engine import LoanBook
+from ..engine import LoanBook, LoanFacts
 from ..models import Channel, InterestBill, Loan, SavingsTransaction
+from ..rules import lowest_balance_from
 from . import effective_savings_transactions, loan_facts_bulk
 
 DAY = timedelta(days=1)
@@ -62,18 +63,14 @@ class LoanLine:
     principal_overdue: int
     interest_due: int
     interest_credit: int
+    # the most principal the book takes on the day (`principal_room`)
+    principal_room: int
     principal_posted: int = 0
     interest_posted: int = 0
-    # the most principal the book takes on the day: less than the outstanding left when
-    # the loan was repaid after it (a sheet of a past day); None: no limit beyond that
-    principal_room: int | None = None
 
     @property
     def principal_to_collect(self) -> int:
-        left = min(self.principal_due, self.outstanding) - self.principal_posted
-        if self.principal_room is not None:
-            left = min(left, self.principal_room)
-        return max(0, left)
+        return max(0, min(min(self.principal_due, self.outstanding) - self.principal_posted, self.principal_room))
 
     @property
     def interest_to_collect(self) -> int:
@@ -171,6 +168,19 @@ def _on(rows: list[tuple[date, int]], day: date) -> int:
     return sum(a for d, a in rows if d == day)
 
 
+def principal_room(facts: LoanFacts, on: date) -> int:
+    """The most principal a repayment dated `on` may take: the lowest outstanding at the
+    end of `on` or of any later day. Less than the outstanding left on a past day's sheet
+    when the loan was repaid since; more is refused by `check_principal_debit`, whose
+    function this is, over the same facts."""
+    path = [
+        *facts.disbursements,
+        *((d, -a) for d, a in facts.repayments),
+        *((d, -a) for d, a in facts.principal_write_offs),
+    ]
+    return max(lowest_balance_from(path, on)[0], 0)
+
+
 def loan_line(loan: Loan, book: LoanBook, on: date, billed: int | None = None) -> LoanLine:
     """The sheet's figures of one loan at `on` from its book (no query): `LoanBook.collection`.
 
@@ -190,7 +200,7 @@ def loan_line(loan: Loan, book: LoanBook, on: date, billed: int | None = None) -
         interest_credit=max(-figures.interest_balance, 0),
         principal_posted=_on(book.facts.repayments, on),
         interest_posted=_on(book.facts.interest_payments, on),
-        principal_room=book.principal_room(on),
+        principal_room=principal_room(book.facts, on),
     )
 
 

@@ -198,16 +198,14 @@ def test_principal_due_waterfall_with_prepayment_and_write_off():
 
 def test_principal_room_is_the_lowest_outstanding_from_the_day_on():
     """12.000.000 đ on 10/01/2020, 3.000.000 đ more on 10/06; 9.000.000 đ repaid on 10/04."""
-    from lending.engine import LoanBook
+    from lending.selectors.transaction_day import principal_room
 
-    book = LoanBook(
-        facts(
-            disbursements=[(date(2020, 1, 10), 12_000_000), (date(2020, 6, 10), 3_000_000)],
-            repayments=[(date(2020, 4, 10), 9_000_000)],
-        )
+    loan = facts(
+        disbursements=[(date(2020, 1, 10), 12_000_000), (date(2020, 6, 10), 3_000_000)],
+        repayments=[(date(2020, 4, 10), 9_000_000)],
     )
     # on 20/02 the repayment of April leaves 3.000.000 to take; the later tranche does not help
-    assert book.principal_room(date(2020, 2, 20)) == 3_000_000
-    assert book.principal_room(date(2020, 4, 10)) == 3_000_000  # that day's own repayment counted
-    assert book.principal_room(date(2020, 6, 10)) == 6_000_000
-    assert book.principal_room(date(2020, 1, 9)) == 0  # before the loan
+    assert principal_room(loan, date(2020, 2, 20)) == 3_000_000
+    assert principal_room(loan, date(2020, 4, 10)) == 3_000_000  # that day's own repayment counted
+    assert principal_room(loan, date(2020, 6, 10)) == 6_000_000
+    assert principal_room(loan, date(2020, 1, 9)) == 0  # before the loan
